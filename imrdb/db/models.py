@@ -1,0 +1,162 @@
+"""The schema: SQLAlchemy tables are its one source; Alembic migrations in migrations/ create it.
+
+Table and column names are a contract that queries, the Datasette metadata and other tools rely on.
+Dates are ISO "YYYY-MM-DD" text so that SQLite and PostgreSQL compare and display them the same.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+# JSON arrays are jsonb on PostgreSQL, JSON text on SQLite.
+JSONArray = JSON().with_variant(JSONB(), "postgresql")
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+reviewers = Table(
+    "reviewers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("profile_key", String(1000), nullable=False, unique=True,
+           comment="certifications and licensure states: one row per distinct anonymous reviewer profile"),
+    Column("specialties", JSONArray, nullable=False, comment='board certifications in the letter\'s order, e.g. ["Anesthesiology", "Pain Management"]'),
+    Column("primary_specialty", String(200), comment="the first certification"),
+    Column("licensure_states", JSONArray, nullable=False, comment='states of licensure, e.g. ["California", "Missouri"]'),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("paths", JSONArray, nullable=False, comment="the files and folders given to imrdb ingest"),
+    Column("status", String(20), nullable=False, comment="running, finished, interrupted or failed"),
+    Column("files_seen", Integer, nullable=False, default=0),
+    Column("ingested", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("replaced", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("host", String(200)),
+    Column("imrdb_version", String(40)),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_number", String(20), unique=True, comment="e.g. CM14-0039927; null when the letter has no header"),
+    Column("date_assigned", String(10)),
+    Column("date_of_injury", String(10)),
+    Column("decision_date", String(10)),
+    Column("ur_denial_date", String(10)),
+    Column("application_received", String(10)),
+    Column("decision_year", Integer, comment="year of decision_date, for faceting"),
+    Column("decision_month", String(7), comment="YYYY-MM of decision_date, for charts"),
+    Column("priority", String(20), comment="Standard or Expedited"),
+    Column("patient_age", Integer),
+    Column("patient_sex", String(10), comment="male or female"),
+    Column("reviewer_id", Integer, ForeignKey("reviewers.id"), index=True),
+    Column("outcome", String(30), comment="Upheld, Overturned, or Partially Overturned"),
+    Column("item_count", Integer, nullable=False, default=0),
+    Column("case_summary", Text, comment="the clinical case summary, unwrapped"),
+    Column("letter_text", Text, comment="the whole normalized letter"),
+    Column("parse_warnings", JSONArray, comment="what looked wrong when the letter was read"),
+    Column("warning_count", Integer, nullable=False, default=0),
+    Column("source_path", Text, nullable=False),
+    Column("source_sha256", String(64), nullable=False, unique=True),
+    Column("source_format", String(20), nullable=False, comment="pdf, text, markdown or html"),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+    Column("ingest_run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("parser_version", String(20)),
+)
+Index("ix_cases_decision_date", cases.c.decision_date)
+Index("ix_cases_outcome", cases.c.outcome)
+Index("ix_cases_decision_year", cases.c.decision_year)
+Index("ix_cases_decision_month", cases.c.decision_month)
+Index("ix_cases_priority", cases.c.priority)
+Index("ix_cases_date_of_injury", cases.c.date_of_injury)
+Index("ix_cases_application_received", cases.c.application_received)
+
+disputed_items = Table(
+    "disputed_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False, comment="1-based, in letter order"),
+    Column("description", Text, nullable=False, comment='the item as its heading states it: "Soma 350 mg #60"'),
+    Column("decision", String(20), nullable=False, comment="Upheld (denial stands) or Overturned"),
+    Column("rationale", Text),
+    Column("medically_necessary", Boolean, comment="1 or 0 from the rationale's conclusion"),
+    Column("original_request", Text, comment="for a modified request: what was originally requested"),
+    Column("authorized_request", Text, comment="for a modified request: what the claims administrator authorized"),
+    Column("treatment_category", String(100)),
+    Column("treatment_subcategory", String(100)),
+    Column("drug_name", String(300), comment="generic ingredient(s), lower case"),
+    Column("drug_class", String(100)),
+    Column("strength", String(100)),
+    Column("dosage_form", String(100)),
+    Column("quantity", Float),
+    Column("quantity_unit", String(40)),
+    Column("refills", Integer),
+    Column("is_retrospective", Boolean),
+    Column("body_region", String(100)),
+    Column("lexicon_version", String(40)),
+    UniqueConstraint("case_id", "position"),
+)
+Index("ix_disputed_items_decision", disputed_items.c.decision)
+Index("ix_disputed_items_treatment", disputed_items.c.treatment_category, disputed_items.c.treatment_subcategory)
+Index("ix_disputed_items_drug_class", disputed_items.c.drug_class)
+Index("ix_disputed_items_drug_name", disputed_items.c.drug_name)
+Index("ix_disputed_items_body_region", disputed_items.c.body_region)
+
+guideline_citations = Table(
+    "guideline_citations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("disputed_item_id", Integer, ForeignKey("disputed_items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("position", Integer, nullable=False, comment="1-based within the item"),
+    Column("role", String(30), nullable=False, comment="claims_administrator or imr_reviewer"),
+    Column("source", String(20), nullable=False, comment="MTUS, ACOEM, ODG, CCR (Title 8 CCR) or Other"),
+    Column("text", Text, nullable=False, comment="the citation as written"),
+    Column("guideline", String(300), comment='guideline or chapter: "Chronic Pain Medical Treatment Guidelines", "Low Back Complaints"'),
+    Column("year", Integer),
+    Column("topic", Text, comment='topic or section: "Carisoprodol", "Special Studies"'),
+    Column("pages", String(100), comment='pages as written: "63-66"'),
+)
+Index("ix_guideline_citations_source", guideline_citations.c.role, guideline_citations.c.source)
+
+ingest_errors = Table(
+    "ingest_errors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64)),
+    Column("stage", String(20), nullable=False, comment="read, parse or store"),
+    Column("message", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

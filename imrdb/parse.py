@@ -1,0 +1,341 @@
+"""Normalized letter text -> Letter.
+
+The letter is read in the order it is written: header fields, the reviewer's credentials (in a
+block or in prose), the clinical case summary, then each disputed item with its decision, the
+guidelines cited and the rationale. Every regular expression used here lives in `patterns`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from imrdb import patterns as p
+from imrdb.citations import parse_guideline_text
+from imrdb.clean import normalize, unwrap
+from imrdb.errors import ParseError
+from imrdb.letter import DisputedItem, Letter, Reviewer
+
+
+def parse_letter(text: str, source_format: str = "text", path: str | None = None) -> Letter:
+    """Parse a letter's raw text (any format) into a Letter. Raises ParseError."""
+    return parse_normalized(normalize(text, source_format), path)
+
+
+def parse_normalized(text: str, path: str | None = None) -> Letter:
+    sections = split_sections(text, path)
+    letter = Letter(letter_text=text)
+    read_header(sections.header, letter)
+    letter.reviewer = read_reviewer(sections.how)
+    letter.case_summary = read_case_summary(sections.summary)
+    read_patient(letter)
+    letter.items = read_items(sections.issues, path)
+    check_letter(letter)
+    return letter
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------------------------
+
+
+class Sections:
+    __slots__ = ("header", "how", "summary", "issues")
+
+    def __init__(self, header: str, how: str, summary: str, issues: str):
+        self.header, self.how, self.summary, self.issues = header, how, summary, issues
+
+
+def split_sections(text: str, path: str | None = None) -> Sections:
+    how = p.SECTION_HOW.search(text)
+    summary = p.SECTION_SUMMARY.search(text, how.end() if how else 0)
+    issues = p.SECTION_ISSUES.search(text, summary.end() if summary else (how.end() if how else 0))
+    if not (how or summary or issues):
+        raise ParseError("not an IMR final determination letter (none of its section titles found)", path)
+    if not issues:
+        raise ParseError("letter is cut off before its decisions (no 'IMR ISSUES, DECISIONS AND RATIONALES')", path)
+    first = min(m.start() for m in (how, summary, issues) if m)
+    how_text = text[how.end(): (summary or issues).start()] if how else ""
+    summary_text = text[summary.end(): issues.start()] if summary else ""
+    return Sections(text[:first], how_text, summary_text, text[issues.end():])
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+_TODAY_YY = dt.date.today().year % 100
+
+
+def parse_date(value: str | None) -> str | None:
+    """One date as letters write it ("06/27/2014", "10-13-16", "July 30, 2002") -> "YYYY-MM-DD"."""
+    if not value:
+        return None
+    match = p.NUMERIC_DATE.search(value)
+    if match:
+        month, day, year = int(match[1]), int(match[2]), match[3]
+        year_number = int(year)
+        if len(year) == 2:  # "9/10/01" is 2001, "1/5/98" is 1998
+            year_number += 2000 if year_number <= _TODAY_YY + 1 else 1900
+    else:
+        match = p.MONTH_DATE.search(value)
+        if not match:
+            return None
+        month = p.MONTH_NAMES[match[1][:4].lower() if match[1][:4].lower() == "sept" else match[1][:3].lower()]
+        day, year_number = int(match[2]), int(match[3])
+    try:
+        return dt.date(year_number, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Header
+# ---------------------------------------------------------------------------------------------
+
+
+def read_header(header: str, letter: Letter) -> None:
+    flat = " ".join(header.split())
+    match = p.CASE_NUMBER_LABELLED.search(flat) or p.CASE_NUMBER.search(flat)
+    letter.case_number = match[1] if match else None
+    for field, pattern in p.HEADER_DATE_FIELDS.items():
+        found = pattern.search(flat)
+        setattr(letter, field, parse_date(found[1]) if found else None)
+    priority = p.PRIORITY.search(flat)
+    letter.priority = priority[1].capitalize() if priority else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Reviewer
+# ---------------------------------------------------------------------------------------------
+
+
+def read_reviewer(how: str) -> Reviewer:
+    licensure = p.LICENSURE_BLOCK.search(how)
+    certification = p.CERTIFICATION_BLOCK.search(how)
+    if licensure or certification:
+        states = split_list(unwrap(licensure[1])) if licensure else ()
+        specialties = split_specialties(unwrap(certification[1])) if certification else ()
+        return Reviewer(tuple(specialties), tuple(states))
+    prose = p.BOARD_CERTIFIED.search(unwrap(how))
+    if prose:
+        return Reviewer(tuple(split_specialties(prose[1])), tuple(split_list(prose[2])))
+    return Reviewer()
+
+
+def split_list(value: str) -> list[str]:
+    """"Texas,New York and California" -> ["Texas", "New York", "California"]."""
+    parts = (part.strip(" .") for part in re.split(r"\s*(?:,|;|\band\b)\s*", value))
+    return [part for part in parts if part]
+
+
+def split_specialties(value: str) -> list[str]:
+    """Certifications in the letter's order; names that contain "and" stay whole."""
+    specialties: list[str] = []
+    for group in p.SUBSPECIALTY_SPLIT.split(value.strip(" .")):
+        pieces = [piece.strip(" .") for piece in group.split(",")]
+        for piece in pieces:
+            if not piece:
+                continue
+            if " and " in piece and piece.lower() not in p.SPECIALTIES_WITH_AND:
+                specialties.extend(part.strip() for part in piece.split(" and ") if part.strip())
+            else:
+                specialties.append(piece)
+    return specialties
+
+
+# ---------------------------------------------------------------------------------------------
+# Case summary and patient
+# ---------------------------------------------------------------------------------------------
+
+
+def read_case_summary(summary: str) -> str:
+    return p.SUMMARY_INTRO.sub("", unwrap(summary), count=1)
+
+
+def read_patient(letter: Letter) -> None:
+    summary = letter.case_summary
+    match = p.AGE_SEX.search(summary)
+    if match:
+        age = int(match[1])
+        letter.patient_age = age if 0 < age < 120 else None
+        word = (match[2] or "").lower()
+        letter.patient_sex = "female" if word in p.FEMALE_WORDS else "male" if word in p.MALE_WORDS else None
+    if letter.patient_sex is None and summary:
+        she = len(p.SEX_PRONOUN_FEMALE.findall(summary))
+        he = len(p.SEX_PRONOUN_MALE.findall(summary))
+        if she >= 2 and she >= 3 * he:
+            letter.patient_sex = "female"
+        elif he >= 2 and he >= 3 * she:
+            letter.patient_sex = "male"
+    if letter.date_of_injury is None:
+        letter.date_of_injury = injury_date_from_summary(summary)
+
+
+def injury_date_from_summary(summary: str) -> str | None:
+    """The first date the summary ties to the injury, for letters with no header."""
+    candidates = []
+    before = p.DATE_THEN_INJURY.search(summary)
+    if before:
+        candidates.append((before.start(), before[1]))
+    for lead in p.INJURY_THEN_DATE.finditer(summary):
+        date = p.ANY_DATE.match(summary, lead.end())
+        if date:
+            candidates.append((lead.start(), date[0]))
+            break
+    for _, value in sorted(candidates):
+        parsed = parse_date(value)
+        if parsed:
+            return parsed
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Disputed items
+# ---------------------------------------------------------------------------------------------
+
+_LABEL_FIELD = {"claims administrator guideline": "claims_administrator", "maximus guideline": "imr_reviewer",
+                "decision rationale": "rationale"}
+
+
+def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
+    body = p.ISSUES_INTRO.sub("", issues.lstrip(), count=1)
+    decisions = list(p.DECISION_LINE.finditer(body))
+    if not decisions:
+        raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
+    starts: list[int] = []
+    headings: list[str] = []
+    previous_end = 0
+    for decision in decisions:
+        start = heading_start(body, previous_end, decision.start())
+        starts.append(start)
+        headings.append(body[start: decision.start()])
+        previous_end = decision.end()
+    items = []
+    for index, decision in enumerate(decisions):
+        end = starts[index + 1] if index + 1 < len(decisions) else len(body)
+        item = DisputedItem(position=index + 1, description="", decision=decision[1].capitalize())
+        read_heading(unwrap(headings[index]), item)
+        read_item_body(body[decision.end(): end], item)
+        items.append(item)
+    if not any(item.rationale for item in items):
+        raise ParseError("letter has decisions but no rationale ('Decision rationale:' missing)", path)
+    return items
+
+
+def heading_start(body: str, lower: int, decision_start: int) -> int:
+    """Where the heading that ends at `decision_start` begins.
+
+    It begins after the previous item's last label block ends a sentence: the previous rationale's
+    last line ends in a full stop (or runs a full stop straight into the heading). A modified
+    request's heading holds sentences of its own, so for one the search starts before
+    "... was the original request.".
+    """
+    labels = list(p.ITEM_LABEL.finditer(body, lower, decision_start))
+    floor = labels[-1].end() if labels else lower
+    if not labels:
+        return _skip_space(body, floor, decision_start)
+    start = _last_sentence_end(body, floor, decision_start)
+    if p.MODIFIED_TAIL.match(body, start, decision_start):
+        original = None
+        for original in p.MODIFIED_ORIGINAL.finditer(body, floor, start):
+            pass
+        if original is not None:
+            start = _last_sentence_end(body, floor, original.start())
+    if start == floor:
+        # the previous rationale ended without a full stop: fall back to its conclusion's line
+        conclusion = None
+        for conclusion in p.MEDICAL_NECESSITY.finditer(body, floor, decision_start):
+            pass
+        if conclusion is not None:
+            newline = body.find("\n", conclusion.end(), decision_start)
+            if newline != -1:
+                start = newline + 1
+    return _skip_space(body, start, decision_start)
+
+
+def _last_sentence_end(body: str, lower: int, upper: int) -> int:
+    start = lower
+    for end in p.SENTENCE_END.finditer(body, lower, upper):
+        start = end.end()
+    return start
+
+
+def _skip_space(body: str, start: int, end: int) -> int:
+    while start < end and body[start] in " \n":
+        start += 1
+    return start
+
+
+def read_heading(heading: str, item: DisputedItem) -> None:
+    """Description, and for a modified request the original and the authorized request."""
+    heading = heading.strip().rstrip(":").strip()
+    original = p.MODIFIED_ORIGINAL.search(heading)
+    if original:
+        item.original_request = heading[: original.start()].strip()
+        rest = heading[original.end():]
+        remaining = p.MODIFIED_REMAINING.search(rest)
+        if remaining:
+            item.description = remaining["description"].strip(" ,")
+            middle = rest[: remaining.start()]
+        else:
+            item.description = item.original_request
+            middle = rest
+        authorized = p.MODIFIED_AUTHORIZED.search(middle) or p.MODIFIED_CA_AUTHORIZED.search(middle)
+        if authorized:
+            item.authorized_request = authorized["authorized"].strip()
+    else:
+        item.description = heading
+
+
+def read_item_body(body: str, item: DisputedItem) -> None:
+    parts: dict[str, str] = {}
+    labels = list(p.ITEM_LABEL.finditer(body))
+    for index, label in enumerate(labels):
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(body)
+        field = _LABEL_FIELD[" ".join(label["label"].lower().split())]
+        parts[field] = (parts.get(field, "") + " " + body[label.end(): end]).strip()
+    item.rationale = unwrap(parts.get("rationale", ""))
+    item.medically_necessary = conclusion(item.rationale)
+    for role in ("claims_administrator", "imr_reviewer"):
+        if role in parts:
+            item.citations.extend(parse_guideline_text(unwrap(parts[role]), role))
+
+
+def conclusion(rationale: str) -> bool | None:
+    """True for "... is medically necessary", False for "... is not medically necessary"."""
+    last = None
+    for last in p.MEDICAL_NECESSITY.finditer(rationale):
+        pass
+    if last is None:
+        return None
+    sentence_start = max(rationale.rfind(". ", 0, last.start()), last.start() - 80, 0)
+    return not p.NEGATION_BEFORE.search(rationale, sentence_start, last.start())
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: a letter that parses but looks wrong is stored with warnings
+# ---------------------------------------------------------------------------------------------
+
+
+def check_letter(letter: Letter) -> None:
+    warn = letter.warnings.append
+    if not letter.case_number:
+        warn("no case number in the letter")
+    if not letter.reviewer.specialties:
+        warn("reviewer's certifications not found")
+    if letter.patient_age is not None and not 14 <= letter.patient_age <= 100:
+        warn(f"patient age {letter.patient_age} is outside 14-100")
+    if letter.decision_date and letter.application_received and letter.decision_date < letter.application_received:
+        warn(f"decision date {letter.decision_date} is before the application date {letter.application_received}")
+    for item in letter.items:
+        label = f"item {item.position} ({item.description[:60]})"
+        if not item.description:
+            warn(f"item {item.position} has no description")
+        if not item.rationale:
+            warn(f"{label} has no rationale")
+        elif item.medically_necessary is not None and item.medically_necessary == (item.decision == "Upheld"):
+            necessary = "medically necessary" if item.medically_necessary else "not medically necessary"
+            warn(f"{label} is {item.decision} but its rationale concludes it is {necessary}")
+        if not any(c.role == "imr_reviewer" for c in item.citations):
+            warn(f"{label} has no reviewer guideline citation")

@@ -1,0 +1,270 @@
+"""The regular expressions that read letter text, in one place, named and commented.
+
+Every pattern here is bounded (no nested unbounded repetition) so that no input can make it
+backtrack for long; tests/test_patterns.py pins each one to the real sentence it was written for.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------------------------------------
+# Cleaning: markup and layout
+# ---------------------------------------------------------------------------------------------
+
+# HTML tags that letters published as web pages carry. Only known tag names are removed, because
+# citation text uses angle brackets of its own: "Official Disability Guidelines (ODG) <Pain>".
+HTML_TAG = re.compile(
+    r"</?(?:b|strong|i|em|u|p|br|div|span|h[1-6]|table|thead|tbody|tr|td|th|html|body|head|title"
+    r"|font|center|ul|ol|li|pre|sup|sub|hr|section|article|main|header|footer|meta|link)\b[^<>]{0,500}>",
+    re.IGNORECASE,
+)
+# Tags that end a line of text when a page is rendered.
+HTML_BREAK = re.compile(r"<(?:br|/p|/div|/h[1-6]|/tr|/li|hr)\b[^<>]{0,200}>", re.IGNORECASE)
+HTML_SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]{0,500}>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# Markdown: "### CLINICAL CASE SUMMARY", "**Decision rationale:**", "__x__", "> quoted".
+MARKDOWN_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
+MARKDOWN_EMPHASIS = re.compile(r"\*\*|__")
+# Running page furniture some publishers add: "Page 2 of 5".
+PAGE_FOOTER = re.compile(r"^\s*Page\s+\d{1,3}\s+of\s+\d{1,3}\s*$", re.IGNORECASE | re.MULTILINE)
+HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+# Labels that always begin a line in a well-formed letter. PDF text extraction sometimes runs
+# them into the previous line ("... without contrast: UpheldClaims Administrator guideline:"),
+# so cleaning puts each back at the start of a line.
+LINE_LABELS = (
+    r"Claims\s+Administrator\s+guideline\s*:",
+    r"MAXIMUS\s+guideline\s*:",
+    r"Decision\s+rationale\s*:",
+    r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE",
+    r"CLINICAL\s+CASE\s+SUMMARY",
+    r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?",
+    r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions",
+    r"The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials\s*:",
+    r"State\(s\)\s+of\s+Licensure\s*:",
+    r"Certification\(s\)\s*/\s*Specialty\s*:",
+)
+RUN_IN_LABEL = re.compile(r"(?<=\S)[ \t]*(?=" + "|".join(LINE_LABELS) + ")")
+# "... for the cervical, thoracic, and lumbar: \nOverturned": a decision wrapped onto its own line.
+WRAPPED_DECISION = re.compile(r":[ \t]*\n[ \t]*(?=(?:Upheld|Overturned)[ \t]*\.?[ \t]*(?:\n|$))", re.IGNORECASE)
+# "set forth below:MRI of the right knee" — the first item heading run into the intro line.
+RUN_IN_AFTER_INTRO = re.compile(r"(set\s+forth\s+below\s*:)[ \t]*(?=\S)", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+# ---------------------------------------------------------------------------------------------
+
+# Section titles are upper case in every letter; matching them case-sensitively keeps prose such
+# as "the following clinical case summary based on a review" from being taken for a title.
+SECTION_HOW = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$", re.MULTILINE)
+SECTION_SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\s*$", re.MULTILINE)
+SECTION_ISSUES = re.compile(r"^IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?\s*$", re.MULTILINE)
+
+SUMMARY_INTRO = re.compile(
+    r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\b[^:]{0,200}:\s*",
+    re.IGNORECASE,
+)
+ISSUES_INTRO = re.compile(
+    r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\b[^:]{0,200}?set\s+forth\s+below\s*:\s*",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Header: "Case Number: CM14-0039927", "Date Assigned: 06/27/2014  Date of Injury: 05/17/2004" ...
+# The header is read as one line with single spaces, so labels wrapped over lines
+# ("Priority: Standard Application \nReceived: \n01/17/2017") read the same.
+# ---------------------------------------------------------------------------------------------
+
+CASE_NUMBER = re.compile(r"\b(CM\d{2}-\d{5,8})\b")
+CASE_NUMBER_LABELLED = re.compile(r"Case\s+Number\s*:\s*(CM\d{2}-\d{5,8})\b", re.IGNORECASE)
+
+_DATE_VALUE = r"(\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4})"
+HEADER_DATE_FIELDS = {
+    "date_assigned": re.compile(r"Date\s+Assigned\s*:\s*" + _DATE_VALUE, re.IGNORECASE),
+    "date_of_injury": re.compile(r"Date\s+of\s+Injury\s*:\s*" + _DATE_VALUE, re.IGNORECASE),
+    "decision_date": re.compile(r"Decision\s+Date\s*:\s*" + _DATE_VALUE, re.IGNORECASE),
+    "ur_denial_date": re.compile(r"UR\s+Denial\s+Date\s*:\s*" + _DATE_VALUE, re.IGNORECASE),
+    "application_received": re.compile(
+        r"Application\s+Received\s*:\s*" + _DATE_VALUE, re.IGNORECASE
+    ),
+}
+PRIORITY = re.compile(r"Priority\s*:\s*(Standard|Expedited)\b", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})\b")
+MONTH_NAMES = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+# "July 30, 2002", "November 09, 2016", "Aug. 13 2009"
+MONTH_DATE = re.compile(
+    r"\b(Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?\s+(\d{1,2}),?\s+(\d{4})\b"
+)
+ANY_DATE = re.compile(NUMERIC_DATE.pattern + "|" + MONTH_DATE.pattern)
+
+# Date of injury in the summary, for letters with no header:
+#   "industrial injury of July 30, 2002", "reported an injury on 06/16/2010",
+#   "sustained an industrial injury on August 13, 2009", "with a date of injury on 10-27-2016",
+#   "an occupational claim from 10/18/2016", "industrial injury date of 12-03-2016".
+INJURY_THEN_DATE = re.compile(
+    r"\b(?:injur(?:y|ies|ed)|date\s+of\s+injury|DOI|occupational\s+claim|claim)\b"
+    r"[^.;\n]{0,40}?\b(?:on|of|from|dated|date\s+of|in)\s*:?\s*(?=\S)",
+    re.IGNORECASE,
+)
+#   "a 9/10/01 date of injury", "an October 2, 2012 date of injury"
+DATE_THEN_INJURY = re.compile(
+    r"(" + ANY_DATE.pattern + r")\s+(?:date\s+of\s+(?:industrial\s+)?injury|industrial\s+injury|DOI)\b",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Patient: "a 77-year-old female", "a 48 year old male", "is a 53-year-old female"
+# ---------------------------------------------------------------------------------------------
+
+AGE_SEX = re.compile(
+    r"\b(\d{1,3})[\s-]{0,3}(?:year|yr)s?[\s-]{0,3}old\b[\s,]{0,3}"
+    r"(?:(?:[A-Za-z]+[\s-]?){0,3}?\b(male|female|man|woman|gentleman|lady|boy|girl)\b)?",
+    re.IGNORECASE,
+)
+FEMALE_WORDS = frozenset({"female", "woman", "lady", "girl"})
+MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
+SEX_PRONOUN_FEMALE = re.compile(r"\b(?:she|her|hers|herself|Mrs|Ms)\b", re.IGNORECASE)
+SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------------
+# Reviewer credentials
+# ---------------------------------------------------------------------------------------------
+
+# Block style: "State(s) of Licensure: Texas,New York,California" /
+#              "Certification(s)/Specialty: Preventive Medicine, Occupational Medicine"
+LICENSURE_BLOCK = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(.{0,400}?)\s*(?=Certification\(s\)|CLINICAL\s+CASE\s+SUMMARY|$)", re.DOTALL)
+CERTIFICATION_BLOCK = re.compile(
+    r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.{0,400}?)\s*(?=State\(s\)\s+of\s+Licensure|CLINICAL\s+CASE\s+SUMMARY|$)",
+    re.DOTALL,
+)
+# Prose style: "The expert reviewer is Board Certified in Anesthesiology, has a subspecialty in
+# Pain Management and is licensed to practice in California."
+BOARD_CERTIFIED = re.compile(
+    r"\bBoard\s+Certified\s+in\s+(.{1,300}?)\s*,?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(.{1,200}?)\s*\.(?:\s|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+SUBSPECIALTY_SPLIT = re.compile(
+    r"\s*,?\s*(?:has\s+(?:a\s+)?subspecialt(?:y|ies)\s+in|with\s+(?:a\s+)?subspecialt(?:y|ies)\s+in)\s+",
+    re.IGNORECASE,
+)
+# Board certifications whose names contain "and": never split into two.
+SPECIALTIES_WITH_AND = frozenset({
+    "physical medicine and rehabilitation", "public health and general preventive medicine",
+    "hospice and palliative medicine", "obstetrics and gynecology", "allergy and immunology",
+    "plastic and reconstructive surgery", "head and neck surgery", "otolaryngology - head and neck surgery",
+    "brain injury medicine and rehabilitation", "neuromuscular and electrodiagnostic medicine",
+    "psychiatry and neurology", "child and adolescent psychiatry", "pulmonary and critical care medicine",
+    "critical care and pulmonary medicine", "hand and upper extremity surgery", "foot and ankle surgery",
+    "foot and ankle orthopedic surgery", "spine and pain medicine", "nuclear medicine and radiology",
+})
+
+# ---------------------------------------------------------------------------------------------
+# Disputed items
+# ---------------------------------------------------------------------------------------------
+
+# The labelled parts of an item, each starting a line after cleaning.
+ITEM_LABEL = re.compile(
+    r"^(?P<label>Claims\s+Administrator\s+guideline|MAXIMUS\s+guideline|Decision\s+rationale)\s*:[ \t]*",
+    re.MULTILINE | re.IGNORECASE,
+)
+# A heading ends its line with the decision: "Retro Norco 10/325mg #90: Overturned",
+# "... the original request, Norco 10/325mg #35 is: Upheld", "SOMA 350MG #60:  Upheld".
+DECISION_LINE = re.compile(r"[ ]?:[ ]?(Upheld|Overturned)[ ]?\.?[ ]?$", re.IGNORECASE | re.MULTILINE)
+# A sentence that ends a rationale, so the next text is a new heading: a line ending in a full
+# stop, or a full stop run straight into a capital ("necessary.Acupuncture 18 sessions ...").
+SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))""")
+# Modified requests:
+#   "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims
+#    Administrator. The remaining IMR eligible portion of the original request, Norco 10/325mg #35 is"
+#   "Partial Hospitalization day treatment was the original request. The Claims Administrator
+#    authorized an Evaluation only ... The original request, Partial Hospitalization day treatment is"
+MODIFIED_ORIGINAL = re.compile(r"\s+was\s+the\s+original\s+request\s*\.", re.IGNORECASE)
+MODIFIED_AUTHORIZED = re.compile(
+    r"^\s*(?P<authorized>.{1,400}?)\s+(?:was|were)\s+authori[sz]ed\s+by\s+the\s+Claims\s+Administrator\s*\.",
+    re.IGNORECASE | re.DOTALL,
+)
+MODIFIED_CA_AUTHORIZED = re.compile(
+    r"^\s*The\s+Claims\s+Administrator\s+authori[sz]ed\s+(?P<authorized>.{1,400}?)\s*,\s*leaving\b",
+    re.IGNORECASE | re.DOTALL,
+)
+MODIFIED_REMAINING = re.compile(
+    r"(?:The\s+remaining\s+IMR\s+eligible\s+portion\s+of\s+the\s+original\s+request\s*,?|The\s+original\s+request\s*,)"
+    r"\s*(?P<description>.{1,400}?)\s*,?\s+(?:is|are)\s*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+# The last sentence of a modified request's heading, which the search for its start begins from.
+MODIFIED_TAIL = re.compile(
+    r"\s*(?:The\s+remaining\s+IMR\s+eligible\s+portion\b|The\s+original\s+request\s*,)", re.IGNORECASE
+)
+
+# The rationale's conclusion: the last "... (not) medically necessary" in it.
+MEDICAL_NECESSITY = re.compile(
+    r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b", re.IGNORECASE
+)
+NEGATION_BEFORE = re.compile(r"\b(?:not|non|no|n't|neither|nor|never|cannot|un)\b|n't\b", re.IGNORECASE)
+
+# ---------------------------------------------------------------------------------------------
+# Guideline citations
+# ---------------------------------------------------------------------------------------------
+
+# A guideline line holds one or more clauses, each "Decision based on ...". Another citation
+# starts inside a clause at "Other Medical Treatment Guideline or Medical Evidence:".
+CITATION_CLAUSE = re.compile(
+    r"Decision\s+based\s+on\s+|(?<=[\s.;,])(?=Other\s+Medical\s+Treatment\s+Guideline\s+or\s+Medical\s+Evidence\s*:)",
+    re.IGNORECASE,
+)
+# Sentences that say what was *not* relied on, or that nothing was cited; never citations.
+NON_CITATION_SENTENCE = re.compile(
+    r"(?:The\s+(?:Claims\s+Administrator|Expert\s+Reviewer)\s+"
+    r"(?:did\s+not\s+(?:cite|base)|based\s+(?:their|his|her|its|his/her)\s+decision\s+on\s+recommendation)"
+    r"[^.]{0,200}\.)",
+    re.IGNORECASE,
+)
+NON_MTUS_PREFIX = re.compile(r"^Non-?\s?MTUS\s+(?:Citation\s*:?\s*)?", re.IGNORECASE)
+OTHER_EVIDENCE_PREFIX = re.compile(
+    r"^Other\s+Medical\s+Treatment\s+Guideline\s+or\s+Medical\s+Evidence\s*:\s*", re.IGNORECASE
+)
+MTUS_PREFIX = re.compile(r"^(?:CA[\s-]?)?MTUS\b[\s:,-]*(?:\(\s*[^)]{0,40}\)\s*)?", re.IGNORECASE)
+
+# What the citation names, tried in this order on the clause text.
+CITES_CCR = re.compile(
+    r"\bTitle\s+8\b|California\s+Code\s+of\s+Regulations|\bCCR\b|\b9792\.\d+", re.IGNORECASE
+)
+CITES_ACOEM = re.compile(r"\bACOEM\b|American\s+College\s+of\s+Occupational", re.IGNORECASE)
+CITES_ODG = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines?", re.IGNORECASE)
+CITES_MTUS = re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule", re.IGNORECASE)
+
+CCR_SECTION = re.compile(r"\b(?:section|§)?\s*(9792\.\d+(?:\.\d+)?(?:\([a-z0-9]+\))*)", re.IGNORECASE)
+CITATION_YEAR = re.compile(r"(?<![\d/.-])((?:19|20)\d{2})(?![\d/-])")
+CITATION_PAGES = re.compile(
+    r"(?:Page\(s\)|Pages?|pgs?\.?|pp\.?|p\.)\s*:?\s*\(?\s*(\d{1,4}(?:\s*[-–,;&]\s*\d{1,4}|\s*,?\s*and\s+\d{1,4}){0,12})\s*\)?",
+    re.IGNORECASE,
+)
+CITATION_SECTIONS = re.compile(r"Section\(s\)\s*:\s*(.{1,300}?)\s*(?:Page\(s\)|$)", re.IGNORECASE | re.DOTALL)
+ACOEM_CHAPTER = re.compile(r"\bChapter\s+(\d{1,2})\b\s*,?\s*(.{0,80}?)(?=\s*(?:Page|pg|p\.|,|\.|;|$))", re.IGNORECASE)
+ODG_NAME = re.compile(
+    r"^(?:Official\s+Disability\s+Guidelines?\s*(?:\(ODG\))?|ODG)\s*(?:Guidelines?)?\s*[,:\-–]?\s*", re.IGNORECASE
+)
+ANGLE_BRACKETED = re.compile(r"<\s*([^<>]{1,80}?)\s*>")
+
+# The MTUS guideline names, as letters write them ("Chronic Pain Treatment Guidelines",
+# "Chronic Pain Medical Treatment 2016", "Low Back Complaints 2004", "Acupuncture Treatment 2007").
+MTUS_GUIDELINE = re.compile(
+    r"^(?P<guideline>(?:Chronic\s+Pain(?:\s+Medical)?\s+Treatment(?:\s+Guidelines?)?"
+    r"|Opioids?\s+Treatment(?:\s+Guidelines?)?"
+    r"|Acupuncture\s+(?:Medical\s+)?Treatment(?:\s+Guidelines?)?"
+    r"|Post-?\s?Surgical\s+(?:Treatment\s+)?(?:Guidelines?)?"
+    r"|(?:[A-Z][A-Za-z,&/-]*\s+){0,5}(?:Complaints|Conditions|Disorders|Injuries|Illness(?:es)?)"
+    r"|Definitions|General\s+Approach(?:es)?|Stress[\s-]+Related\s+Conditions))"
+    r"\s*(?:\(\s*(?P<year_paren>(?:19|20)\d{2})\s*\)|(?P<year>(?:19|20)\d{2}))?\s*(?:Guidelines?)?\s*[,.:]?\s*",
+    re.IGNORECASE,
+)

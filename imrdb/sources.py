@@ -1,0 +1,140 @@
+"""Find letter files and read each one to text: PDF with pypdfium2, text in any common encoding."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from imrdb.errors import SourceError
+
+# File endings searched for in folders, and the format each is read as.
+FORMATS = {".pdf": "pdf", ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+           ".html": "html", ".htm": "html"}
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a real letter is 20-200 KB; anything this big is not one
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    format: str
+
+
+@dataclass(frozen=True)
+class SourceText:
+    path: Path
+    format: str
+    sha256: str
+    text: str
+
+
+def find_letter_files(paths: Iterable[str | os.PathLike]) -> Iterator[SourceFile]:
+    """Yield letter files from files and folders (folders searched recursively, in sorted order).
+
+    A path that does not exist raises SourceError before anything is yielded for it.
+    """
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    fmt = FORMATS.get(os.path.splitext(name)[1].lower())
+                    if fmt and not name.startswith("."):
+                        yield SourceFile(Path(dirpath) / name, fmt)
+        elif path.exists():
+            yield SourceFile(path, FORMATS.get(path.suffix.lower(), "text"))
+        else:
+            raise SourceError("no such file or folder", str(raw))
+
+
+def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SourceError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)", str(path))
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except PermissionError:
+        raise SourceError("permission denied: the file cannot be read", str(path)) from None
+    except IsADirectoryError:
+        raise SourceError("is a folder, not a file", str(path)) from None
+    except FileNotFoundError:
+        raise SourceError("no such file (it disappeared while reading)", str(path)) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror or exc}", str(path)) from None
+    if not data.strip():
+        raise SourceError("file is empty", str(path))
+    return data
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_letter(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
+    """Read one file to text. Raises SourceError with a reason a person can act on."""
+    data = read_bytes(source.path, max_bytes)
+    digest = sha256_of(data)
+    if source.format == "pdf" or data[:5] == b"%PDF-":
+        return SourceText(source.path, "pdf", digest, pdf_text(data, source.path))
+    return SourceText(source.path, source.format, digest, decode_text(data, source.path))
+
+
+def pdf_text(data: bytes, path: Path | str = "") -> str:
+    """Text of every page, pages joined by a line break (a page break can fall mid-sentence)."""
+    import pypdfium2 as pdfium
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise SourceError("not a PDF file (no %PDF- header)", str(path))
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            raise SourceError("PDF is encrypted (password protected); decrypt it first", str(path)) from None
+        raise SourceError(f"damaged or unreadable PDF ({message.strip().rstrip('.')})", str(path)) from None
+    try:
+        pages = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    text = "\n".join(pages)
+    if not text.strip():
+        if pages:
+            raise SourceError(f"PDF has {len(pages)} page(s) but no text layer (a scan?): it needs OCR first", str(path))
+        raise SourceError("PDF has no pages", str(path))
+    return text
+
+
+def decode_text(data: bytes, path: Path | str = "") -> str:
+    """UTF-8 (with or without a byte order mark), else Windows-1252, else Latin-1; binary is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SourceError("not readable text (broken UTF-16)", str(path)) from None
+    if b"\x00" in data[:4096] or _control_ratio(data[:8192]) > 0.05:
+        raise SourceError("not a text file (binary data)", str(path))
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise SourceError("not readable text", str(path))  # unreachable: latin-1 decodes any byte
+
+
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+def _control_ratio(sample: bytes) -> float:
+    if not sample:
+        return 0.0
+    return (len(sample) - len(sample.translate(None, _CONTROL))) / len(sample)
