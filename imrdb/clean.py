@@ -30,9 +30,15 @@ def normalize(text: str, source_format: str = "text") -> str:
     if source_format in ("html", "markdown") or "</" in text or "<b>" in text.lower():
         text = strip_markup(text)
     text = p.PAGE_FOOTER.sub("", text)
+    text = _squeeze(text)
     text = p.RUN_IN_LABEL.sub("\n", text)
     text = p.RUN_IN_AFTER_INTRO.sub(r"\1\n", text)
     text = p.WRAPPED_DECISION.sub(": ", text)
+    return text.strip()
+
+
+def _squeeze(text: str) -> str:
+    """Single spaces, no leading or trailing space on a line, no blank lines."""
     lines = (p.HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 

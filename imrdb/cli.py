@@ -1,0 +1,135 @@
+"""The `imrdb` command: a thin layer over the library. Parse options, call the library, print."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from imrdb.errors import ImrdbError
+
+app = typer.Typer(
+    help="A searchable database of California workers' compensation IMR decisions.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DB_HELP = "SQLite file path or SQLAlchemy URL (postgresql+psycopg://user@host/db); default $IMRDB_DATABASE or data/imr.db"
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Letter files and folders (searched recursively for .pdf .txt .md .html)"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Parser processes (default: CPU count)"),
+    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Letters per transaction"),
+    max_bytes: int = typer.Option(50 * 1024 * 1024, "--max-bytes", min=1, help="Refuse files larger than this"),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first file that fails"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+) -> None:
+    """Ingest IMR letters: create or migrate the database, then store every new or changed letter."""
+    from imrdb.ingest import Ingester, count_files
+
+    def report_failure(failure) -> None:
+        err.print(f"[yellow]failed:[/yellow] {failure.path}: {failure.message}", highlight=False, soft_wrap=True, markup=True)
+
+    ingester = Ingester(db, workers=workers, batch_size=batch_size, max_bytes=max_bytes, strict=strict,
+                        on_failure=report_failure)
+    previous = signal.signal(signal.SIGINT, ingester.request_stop)  # Ctrl-C: finish the batch, then stop
+    try:
+        if quiet or not sys.stderr.isatty():
+            report = ingester.run(paths)
+        else:
+            with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task("ingest", total=count_files(paths))
+                ingester.on_progress = lambda n: progress.advance(task, n)
+                report = ingester.run(paths)
+    except ImrdbError as error:
+        fail(str(error))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    out.print(report.summary(), highlight=False)
+    if report.interrupted and not report.failed:
+        err.print(f"stopped after {report.files_seen} files; run the same command again to continue")
+    if report.failed or report.interrupted:
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    revision: str = typer.Option("head", "--revision", "-r", help="Target revision"),
+    downgrade: bool = typer.Option(False, "--downgrade", help="Downgrade to --revision (e.g. base, 0001)"),
+) -> None:
+    """Create the database or bring its schema to a revision (Alembic)."""
+    from imrdb.db import engine as dbe
+
+    try:
+        engine = dbe.make_engine(dbe.database_url(db))
+        if downgrade:
+            dbe.downgrade(engine, revision)
+        else:
+            dbe.migrate(engine, revision)
+        out.print(f"database at revision {dbe.current_revision(engine) or 'base'}")
+    except ImrdbError as error:
+        fail(str(error))
+
+
+@app.command()
+def serve(
+    db: Optional[str] = typer.Option(None, "--db", help="SQLite database file (default data/imr.db)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps it on this machine"),
+    port: int = typer.Option(8001, "--port", "-p"),
+    immutable: bool = typer.Option(False, "--immutable", help="Serve as an unchanging snapshot (no ingest may run)"),
+) -> None:
+    """Browse and query the database in Datasette (read-only)."""
+    from imrdb import serve as serving
+    from imrdb.db.engine import database_url, sqlite_path
+
+    try:
+        path = sqlite_path(database_url(db))
+        if path is None:
+            fail("serve needs a SQLite file; for PostgreSQL run `imrdb export-sqlite` first")
+        if serving.is_public(host):
+            err.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can read the database")
+        serving.serve(path, host=host, port=port, immutable=immutable)
+    except ImrdbError as error:
+        fail(str(error))
+
+
+@app.command()
+def evaluate(
+    folder: Path = typer.Argument(..., exists=True, help="Folder of letters"),
+    facts: Path = typer.Argument(..., exists=True, help="Facts JSON keyed by case number (dev-facts.json's shape)"),
+    show_differences: bool = typer.Option(True, "--diff/--no-diff", help="List each disagreement"),
+) -> None:
+    """Score the parser against known facts: per-fact agreement and every disagreement."""
+    from imrdb.evaluate import evaluate_folder
+
+    result = evaluate_folder(folder, facts)
+    text = result.format()
+    if not show_differences:
+        text = "\n".join(line for line in text.splitlines() if not line.startswith("DIFF"))
+    out.print(text, highlight=False, markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Write letters' rows idempotently, a batch per transaction, from one writer.
+
+- A file whose content hash is stored already is unchanged: nothing is written.
+- A letter whose case number is stored with other content replaces that case's rows.
+- Each letter is written whole or not at all; a batch that fails is retried letter by letter, so
+  one bad letter costs only itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from imrdb import __version__
+from imrdb.db.models import cases, disputed_items, guideline_citations, ingest_errors, ingest_runs, reviewers
+from imrdb.rows import LetterRows
+
+INGESTED, UNCHANGED, REPLACED = "ingested", "unchanged", "replaced"
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclass
+class FailedFile:
+    path: str
+    sha256: str | None
+    stage: str
+    message: str
+
+
+def known_hashes(connection: Connection, hashes: Sequence[str]) -> set[str]:
+    """Which of these content hashes are stored already."""
+    found: set[str] = set()
+    for start in range(0, len(hashes), 500):
+        chunk = list(hashes[start: start + 500])
+        found.update(connection.execute(select(cases.c.source_sha256).where(cases.c.source_sha256.in_(chunk))).scalars())
+    return found
+
+
+class Store:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._reviewer_ids: dict[str, int] = {}
+
+    # -- ingest runs -----------------------------------------------------------------------
+
+    def start_run(self, paths: Iterable[str]) -> int:
+        with self.engine.begin() as connection:
+            return connection.execute(
+                insert(ingest_runs).returning(ingest_runs.c.id),
+                {"started_at": now(), "paths": [str(path) for path in paths], "status": "running",
+                 "files_seen": 0, "ingested": 0, "unchanged": 0, "replaced": 0, "failed": 0,
+                 "host": socket.gethostname(), "imrdb_version": __version__},
+            ).scalar_one()
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(ingest_runs).where(ingest_runs.c.id == run_id).values(finished_at=now(), status=status, **counts)
+            )
+
+    def known_hashes(self, hashes: Sequence[str]) -> set[str]:
+        with self.engine.connect() as connection:
+            return known_hashes(connection, hashes)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write_batch(self, letters: Sequence[LetterRows], failures: Sequence[FailedFile], run_id: int | None) -> list[str]:
+        """Write a batch in one transaction; return each letter's outcome (ingested/unchanged/replaced).
+
+        If the batch transaction fails (a concurrent writer took a case number, a constraint), it is
+        retried letter by letter, and a letter that still fails is returned as an exception.
+        """
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as connection:
+                    outcomes = self._write(connection, letters, run_id)
+                    self._record_failures(connection, failures, run_id)
+                return outcomes
+            except (IntegrityError, OperationalError) as error:
+                if isinstance(error, OperationalError) and not _is_lock_error(error):
+                    raise
+                self._reviewer_ids.clear()  # a rolled-back transaction may have held new reviewer ids
+                if attempt == 2 or len(letters) <= 1:
+                    break
+        outcomes: list = []
+        for letter in letters:
+            try:
+                with self.engine.begin() as connection:
+                    outcomes.extend(self._write(connection, [letter], run_id))
+            except DBAPIError as error:
+                self._reviewer_ids.clear()
+                outcomes.append(error)
+        with self.engine.begin() as connection:
+            self._record_failures(connection, failures, run_id)
+        return outcomes
+
+    def record_failures(self, failures: Sequence[FailedFile], run_id: int | None) -> None:
+        with self.engine.begin() as connection:
+            self._record_failures(connection, failures, run_id)
+
+    def _record_failures(self, connection: Connection, failures: Sequence[FailedFile], run_id: int | None) -> None:
+        if failures:
+            connection.execute(insert(ingest_errors), [
+                {"run_id": run_id, "path": failure.path, "sha256": failure.sha256, "stage": failure.stage,
+                 "message": failure.message, "created_at": now()} for failure in failures
+            ])
+
+    def _write(self, connection: Connection, letters: Sequence[LetterRows], run_id: int | None) -> list[str]:
+        stamp = now()
+        outcomes = [INGESTED] * len(letters)
+        # the last letter in the batch for each case number wins; earlier ones are superseded
+        last_for_case: dict[str, int] = {}
+        for index, letter in enumerate(letters):
+            if letter.case_number:
+                last_for_case[letter.case_number] = index
+        stored_hashes = known_hashes(connection, [letter.sha256 for letter in letters])
+        numbers = list(last_for_case)
+        existing = {}
+        for start in range(0, len(numbers), 500):
+            rows = connection.execute(
+                select(cases.c.case_number, cases.c.id, cases.c.source_sha256)
+                .where(cases.c.case_number.in_(numbers[start: start + 500]))
+            )
+            existing.update({row.case_number: (row.id, row.source_sha256) for row in rows})
+
+        to_write: list[int] = []
+        replaced_ids: list[int] = []
+        seen_hashes: set[str] = set()
+        for index, letter in enumerate(letters):
+            if letter.sha256 in stored_hashes or letter.sha256 in seen_hashes:
+                outcomes[index] = UNCHANGED
+                continue
+            seen_hashes.add(letter.sha256)
+            if letter.case_number and last_for_case[letter.case_number] != index:
+                outcomes[index] = REPLACED  # superseded by a later letter of the batch
+                continue
+            if letter.case_number in existing:
+                replaced_ids.append(existing[letter.case_number][0])
+                outcomes[index] = REPLACED
+            to_write.append(index)
+        if replaced_ids:
+            self._delete_cases(connection, replaced_ids)
+        if not to_write:
+            return outcomes
+
+        case_rows = []
+        for index in to_write:
+            letter = letters[index]
+            case_rows.append({**letter.case, "reviewer_id": self._reviewer_id(connection, letter.reviewer),
+                              "ingested_at": stamp, "ingest_run_id": run_id})
+        case_ids = connection.execute(
+            insert(cases).returning(cases.c.id, sort_by_parameter_order=True), case_rows
+        ).scalars().all()
+
+        item_rows, item_citations = [], []
+        for case_id, index in zip(case_ids, to_write):
+            letter = letters[index]
+            for item, citations in zip(letter.items, letter.citations):
+                item_rows.append({**item, "case_id": case_id})
+                item_citations.append((case_id, citations))
+        if not item_rows:
+            return outcomes
+        item_ids = connection.execute(
+            insert(disputed_items).returning(disputed_items.c.id, sort_by_parameter_order=True), item_rows
+        ).scalars().all()
+        citation_rows = [
+            {**citation, "disputed_item_id": item_id, "case_id": case_id}
+            for item_id, (case_id, citations) in zip(item_ids, item_citations)
+            for citation in citations
+        ]
+        if citation_rows:
+            connection.execute(insert(guideline_citations), citation_rows)
+        return outcomes
+
+    def _delete_cases(self, connection: Connection, case_ids: list[int]) -> None:
+        connection.execute(delete(guideline_citations).where(guideline_citations.c.case_id.in_(case_ids)))
+        connection.execute(delete(disputed_items).where(disputed_items.c.case_id.in_(case_ids)))
+        connection.execute(delete(cases).where(cases.c.id.in_(case_ids)))
+
+    def _reviewer_id(self, connection: Connection, reviewer: dict | None) -> int | None:
+        if reviewer is None:
+            return None
+        key = reviewer["profile_key"]
+        cached = self._reviewer_ids.get(key)
+        if cached is not None:
+            return cached
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        connection.execute(dialect_insert(reviewers).values(**reviewer).on_conflict_do_nothing(index_elements=["profile_key"]))
+        reviewer_id = connection.execute(select(reviewers.c.id).where(reviewers.c.profile_key == key)).scalar_one()
+        self._reviewer_ids[key] = reviewer_id
+        return reviewer_id
+
+    # -- re-deriving -----------------------------------------------------------------------
+
+    def update_items(self, connection: Connection, values: list[dict]) -> None:
+        """Update derived item columns; each dict has `item_id` and the columns to set."""
+        if not values:
+            return
+        columns = [key for key in values[0] if key != "item_id"]
+        statement = (
+            update(disputed_items)
+            .where(disputed_items.c.id == bindparam("b_item_id"))
+            .values({column: bindparam(f"b_{column}") for column in columns})
+        )
+        connection.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in values])
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return {
+                table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in (cases, disputed_items, guideline_citations, reviewers, ingest_errors, ingest_runs)
+            }
+
+
+def _is_lock_error(error: OperationalError) -> bool:
+    message = str(error.orig).lower() if error.orig else str(error).lower()
+    return "locked" in message or "busy" in message or "deadlock" in message or "could not serialize" in message

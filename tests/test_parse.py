@@ -1,0 +1,374 @@
+"""The parse stage: normalized text -> Letter, on the sample letters, real snippets and real PDFs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from imrdb.clean import normalize
+from imrdb.errors import ParseError
+from imrdb.evaluate import letter_facts
+from imrdb.parse import conclusion, injury_date_from_summary, parse_date, parse_letter, read_reviewer
+from imrdb.sources import read_letter, SourceFile
+from conftest import DEV_FACTS, REAL_DEV, sample
+
+
+def parse_sample(prefix: str):
+    source = read_letter(SourceFile(sample(prefix), "markdown" if prefix == "003" else "text"))
+    return parse_letter(source.text, source.format)
+
+
+# -- the sample letters, as a careful reader reads them ---------------------------------------
+
+SEED_CASES = [
+    # prefix, case number, injury, age, sex, specialties, states, outcome, [(description, decision)]
+    ("000", None, "2002-07-30", None, "male", ("Occupational Medicine",), ("California",), "Upheld",
+     [("SOMA 350MG #60", "Upheld")]),
+    ("001", None, "2010-06-16", 47, "female", ("Pain Medicine",), ("Florida",), "Upheld",
+     [("Percocet 10/325 mg 30", "Upheld"), ("Soma 350 mg #60", "Upheld"), ("Xanax 2 mg #90", "Upheld"),
+      ("Valium 10 mg #30", "Upheld")]),
+    ("002", None, "2001-09-10", 77, "female", ("Anesthesiology", "Pain Management"), ("California",),
+     "Partially Overturned",
+     [("Retro Norco 10/325mg #90", "Overturned"), ("Retro Soma 350mg #90", "Upheld"),
+      ("Retro Ultram 50mg #12", "Overturned"), ("Retro medrol dose pack", "Upheld")]),
+    ("003", "CM14-0039927", "2004-05-17", 39, "female", ("Internal Medicine",), ("California",), "Upheld",
+     [("Carisoprodol 350mg TA #120 with 3 refills QTY:480", "Upheld")]),
+    ("004", None, "2009-08-13", 60, "male", ("Physical Medicine & Rehabilitation",), ("California",), "Upheld",
+     [("Carsoprodol 350 mg, ninety count", "Upheld"), ("Hydrocodone/APAP 10/325 mg, 120 count", "Upheld")]),
+]
+
+
+@pytest.mark.parametrize("prefix,case_number,injury,age,sex,specialties,states,outcome,items", SEED_CASES,
+                         ids=[case[0] for case in SEED_CASES])
+def test_sample_letters(prefix, case_number, injury, age, sex, specialties, states, outcome, items):
+    letter = parse_sample(prefix)
+    assert letter.case_number == case_number
+    assert letter.date_of_injury == injury
+    assert letter.patient_age == age
+    assert letter.patient_sex == sex
+    assert letter.reviewer.specialties == specialties
+    assert letter.reviewer.licensure_states == states
+    assert letter.outcome == outcome
+    assert [(item.description, item.decision) for item in letter.items] == items
+    assert all(item.rationale for item in letter.items)
+    # every decision agrees with its rationale's conclusion in these letters
+    assert [item.medically_necessary for item in letter.items] == [d == "Overturned" for _, d in items]
+
+
+def test_sample_003_header_dates():
+    letter = parse_sample("003")
+    assert (letter.date_assigned, letter.date_of_injury, letter.decision_date, letter.ur_denial_date,
+            letter.application_received, letter.priority) == (
+        "2014-06-27", "2004-05-17", "2014-07-29", "2014-03-04", "2014-04-04", "Standard")
+    assert letter.case_summary.startswith("The patient is a 39 year old female who sustained injury on 5/17/04.")
+    assert "<b>" not in letter.letter_text and "**" not in letter.letter_text
+
+
+def test_sample_002_citations():
+    letter = parse_sample("002")
+    soma = letter.items[1]
+    reviewer = [(c.source, c.guideline, c.topic, c.pages) for c in soma.citations if c.role == "imr_reviewer"]
+    assert reviewer == [
+        ("MTUS", "Chronic Pain Medical Treatment Guidelines", "Carisoprodol (Soma)", "29"),
+        ("ODG", "Pain", "Muscle relaxants (for pain)", None),
+        ("CCR", "Title 8, California Code of Regulations", "9792.20", None),
+    ]
+    medrol = letter.items[3]
+    # "did not base their decision on the MTUS" is not an MTUS citation
+    assert [(c.role, c.source) for c in medrol.citations] == [
+        ("claims_administrator", "ODG"), ("imr_reviewer", "ACOEM"), ("imr_reviewer", "ODG")]
+    assert medrol.citations[1].guideline == "Low Back Complaints" and medrol.citations[1].pages == "308"
+
+
+# -- snippets from real letters ----------------------------------------------------------------
+
+HEADER = """Case Number: CM17-0011543
+Date Assigned: 01/20/2017 Date of Injury: 10/26/2016
+Decision Date: 02/16/2017 UR Denial Date: 01/16/2017
+Priority: Standard Application
+Received:
+01/17/2017
+"""
+HOW_BLOCK = """HOW THE IMR FINAL DETERMINATION WAS MADE
+MAXIMUS Federal Services sent the complete case file to an expert reviewer.
+The Expert Reviewer has the following credentials:
+State(s) of Licensure: Iowa, Montana, California
+Certification(s)/Specialty: Preventive Medicine, Occupational Medicine, Public Health &
+General Preventive Medicine
+"""
+SUMMARY = """CLINICAL CASE SUMMARY
+The expert reviewer developed the following clinical case summary based on a review of the
+case file, including all medical records:
+The applicant is a 33-year-old male who has filed a claim for neck and arm pain reportedly
+associated with an industrial injury of October 26, 2016.
+"""
+ISSUES = "IMR ISSUES, DECISIONS AND RATIONALES\nThe Final Determination was based on decisions for the disputed items/services set forth below:\n"
+RATIONALE_UPHELD = "Decision rationale: The request is not medically necessary.\n"
+RATIONALE_OVERTURNED = "Decision rationale: The request is medically necessary.\n"
+GUIDELINES = ("Claims Administrator guideline: Decision based on MTUS Low Back Complaints 2004.\n"
+              "MAXIMUS guideline: Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies.\n")
+
+
+def letter_with(items_text: str, header: str = HEADER, how: str = HOW_BLOCK):
+    return parse_letter(header + how + SUMMARY + ISSUES + items_text, "pdf")
+
+
+ITEM_CASES = [
+    # (what it is, items text, expected [(description, decision, original, authorized)])
+    ("plain heading", "MRI of the lumbar without contrast: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("MRI of the lumbar without contrast", "Upheld", None, None)]),
+    ("heading run into the label", "MRI of neck and right hand without contrast: UpheldClaims Administrator guideline: "
+     "Decision based on MTUS Neck and Upper Back Complaints\n2004.\nMAXIMUS guideline: Decision based on MTUS.\n"
+     + RATIONALE_UPHELD, [("MRI of neck and right hand without contrast", "Upheld", None, None)]),
+    ("intro run into the heading", "MRI of the right knee without contrast: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
+     [("MRI of the right knee without contrast", "Overturned", None, None)]),
+    ("decision wrapped to its own line",
+     "Physical therapy three times a week for two weeks for the cervical, thoracic, and lumbar: \nOverturned\n"
+     + GUIDELINES + RATIONALE_OVERTURNED,
+     [("Physical therapy three times a week for two weeks for the cervical, thoracic, and lumbar", "Overturned", None, None)]),
+    ("heading wrapped over two lines",
+     "Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial \n"
+     "decompression/acromioplasty and possible proximal biceps tenodynovitis: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial decompression/acromioplasty "
+       "and possible proximal biceps tenodynovitis", "Upheld", None, None)]),
+    ("modified request",
+     "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims Administrator. "
+     "The remaining IMR eligible portion of the original request, Norco 10/325mg #35 is: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("Norco 10/325mg #35", "Upheld", "Norco 10/325mg #60", "Norco 10/325mg #25")]),
+    ("modified request run into the previous rationale, wrapped",
+     "X-rays of right hip: Upheld\n" + GUIDELINES + "Decision rationale: the request for \"X-rays of right hip\" is not "
+     "medically necessary.Acupuncture 18 sessions was the original request. Acupuncture 6 sessions was authorized \n"
+     "by the Claims Administrator. The remaining IMR eligible portion of the original request, \n"
+     "Acupuncture 12 sessions is: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("X-rays of right hip", "Upheld", None, None),
+      ("Acupuncture 12 sessions", "Upheld", "Acupuncture 18 sessions", "Acupuncture 6 sessions")]),
+    ("modified request with a line ending in a full stop",
+     "Physical therapy right knee 3 times a week for 3 weeks was the original request. Physical \n"
+     "therapy right knee 3 times a week for 2 weeks was authorized by the Claims Administrator.\n"
+     "The remaining IMR eligible portion of the original request, Physical therapy right knee 3 \n"
+     "times a week for 1 week is: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("Physical therapy right knee 3 times a week for 1 week", "Upheld",
+       "Physical therapy right knee 3 times a week for 3 weeks", "Physical therapy right knee 3 times a week for 2 weeks")]),
+    ("claims administrator authorized something else",
+     "Partial Hospitalization day treatment was the original request. The Claims Administrator \n"
+     "authorized an Evaluation only for a Partial Hospitalization day treatment, leaving the \n"
+     "original request IMR eligible. The original request, Partial Hospitalization day treatment \n"
+     "is: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
+     [("Partial Hospitalization day treatment", "Overturned", "Partial Hospitalization day treatment",
+       "an Evaluation only for a Partial Hospitalization day treatment")]),
+    ("rationale that quotes a modified request, then a plain item",
+     "Physical therapy for 6 sessions: Upheld\n" + GUIDELINES + "Decision rationale: Physical therapy for 12 sessions was the "
+     "original request. The request is not medically necessary.\nUltram (tramadol) 50mg #90: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("Physical therapy for 6 sessions", "Upheld", None, None), ("Ultram (tramadol) 50mg #90", "Upheld", None, None)]),
+    ("page break mid-sentence in a rationale",
+     "MRI of the left hip: Upheld\n" + GUIDELINES + "Decision rationale: The applicant was given full range of motion with\n"
+     "flexion and abduction. The request is not medically necessary.\nCT scan of head: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
+     [("MRI of the left hip", "Upheld", None, None), ("CT scan of head", "Overturned", None, None)]),
+]
+
+
+@pytest.mark.parametrize("name,items_text,expected", ITEM_CASES, ids=[case[0] for case in ITEM_CASES])
+def test_item_headings(name, items_text, expected):
+    letter = letter_with(items_text)
+    got = [(i.description, i.decision, i.original_request, i.authorized_request) for i in letter.items]
+    assert got == expected
+
+
+def test_header_wrapped_labels_and_block_credentials():
+    letter = letter_with("MRI of the lumbar without contrast: Upheld\n" + GUIDELINES + RATIONALE_UPHELD)
+    assert letter.case_number == "CM17-0011543"
+    assert (letter.date_assigned, letter.date_of_injury, letter.decision_date, letter.ur_denial_date,
+            letter.application_received, letter.priority) == (
+        "2017-01-20", "2016-10-26", "2017-02-16", "2017-01-16", "2017-01-17", "Standard")
+    assert letter.reviewer.specialties == ("Preventive Medicine", "Occupational Medicine",
+                                           "Public Health & General Preventive Medicine")
+    assert letter.reviewer.licensure_states == ("Iowa", "Montana", "California")
+    assert (letter.patient_age, letter.patient_sex) == (33, "male")
+
+
+REVIEWER_CASES = [
+    ("The expert reviewer is Board Certified in Anesthesiology, has a subspecialty in Pain Management and is \n"
+     "licensed to practice in California. He/she has been in active clinical practice",
+     ("Anesthesiology", "Pain Management"), ("California",)),
+    ("The expert reviewer is Board Certified in Physical Medicine and Rehabilitation and is licensed to practice in "
+     "California, Texas and Florida.", ("Physical Medicine and Rehabilitation",), ("California", "Texas", "Florida")),
+    ("The expert reviewer is Board Certified in Internal Medicine, Rheumatology and is licensed to practice in New York.",
+     ("Internal Medicine", "Rheumatology"), ("New York",)),
+    ("The Expert Reviewer has the following credentials:\nState(s) of Licensure: Texas,New York,California\n"
+     "Certification(s)/Specialty: Physical Medicine & Rehabilitation, Pain Management, Occupational \nMedicine",
+     ("Physical Medicine & Rehabilitation", "Pain Management", "Occupational Medicine"), ("Texas", "New York", "California")),
+]
+
+
+@pytest.mark.parametrize("how,specialties,states", REVIEWER_CASES)
+def test_reviewer_credentials(how, specialties, states):
+    reviewer = read_reviewer(normalize(how))
+    assert reviewer.specialties == specialties
+    assert reviewer.licensure_states == states
+
+
+DATE_CASES = [("06/27/2014", "2014-06-27"), ("10-13-16", "2016-10-13"), ("11-4-16", "2016-11-04"),
+              ("July 30, 2002", "2002-07-30"), ("November 09, 2016", "2016-11-09"), ("9/10/01", "2001-09-10"),
+              ("1/5/98", "1998-01-05"), ("Sept. 3, 2015", "2015-09-03"), ("13/45/2016", None), ("soon", None)]
+
+
+@pytest.mark.parametrize("text,iso", DATE_CASES)
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+INJURY_CASES = [
+    ("chronic low back pain reportedly associated with an industrial injury of July 30, 2002. Thus far", "2002-07-30"),
+    ("a 47-year-old female who reported an injury on 06/16/2010 due to an unspecified mechanism", "2010-06-16"),
+    ("this is a 77-year-old female with a 9/10/01 date of injury. At the time (6/11/14)", "2001-09-10"),
+    ("a 60-year-old male, who sustained an industrial injury on August 13, 2009. He has", "2009-08-13"),
+    ("a 53 year old male with a date of injury on 10-17-2016. The injured", "2016-10-17"),
+    ("a now 55-year-old female with a history of an occupational claim from 11/02/2016. The", "2016-11-02"),
+    ("a 42 year old male with an industrial injury date of 12-03-2016. Medical", "2016-12-03"),
+    ("The applicant reports low back pain. A note of 4/1/14 is reviewed.", None),
+]
+
+
+@pytest.mark.parametrize("summary,iso", INJURY_CASES)
+def test_injury_date_from_summary(summary, iso):
+    assert injury_date_from_summary(summary) == iso
+
+
+CONCLUSION_CASES = [
+    ("Therefore, the request for Retro Norco 10/325mg #90 is medically necessary.", True),
+    ("Given the above, the Percocet 10/325 mg 30 is not medically necessary.", False),
+    ("The request for MRI of the lumbar without contrast is determined to not be medically necessary.", False),
+    ("No, the request for electrodiagnostic testing was not medically necessary, medically appropriate, or indicated here.", False),
+    ("As such, the request is medically necessary and appropriate.", True),
+    ("The guidelines are silent.", None),
+]
+
+
+@pytest.mark.parametrize("rationale,expected", CONCLUSION_CASES)
+def test_rationale_conclusion(rationale, expected):
+    assert conclusion(rationale) is expected
+
+
+NOT_LETTERS = [
+    ("", "not an IMR final determination letter"),
+    ("Dear claimant, your appointment is on Monday.", "not an IMR final determination letter"),
+    (HEADER + HOW_BLOCK + SUMMARY, "cut off before its decisions"),
+    (HEADER + HOW_BLOCK + SUMMARY + ISSUES, "cut off before its decisions"),
+    (HEADER + HOW_BLOCK + SUMMARY + ISSUES + "MRI of the knee: Upheld\n", "no rationale"),
+]
+
+
+@pytest.mark.parametrize("text,reason", NOT_LETTERS)
+def test_not_letters_raise_parse_error(text, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_letter(text)
+
+
+def test_warnings_for_a_letter_that_looks_wrong():
+    letter = letter_with("MRI of the knee: Upheld\nClaims Administrator guideline: Decision based on MTUS.\n"
+                         "Decision rationale: The request is medically necessary.\n",
+                         header=HEADER.replace("Decision Date: 02/16/2017", "Decision Date: 01/01/2017"))
+    text = "\n".join(letter.warnings)
+    assert "is Upheld but its rationale concludes it is medically necessary" in text
+    assert "has no reviewer guideline citation" in text
+    assert "decision date 2017-01-01 is before the application date 2017-01-17" in text
+
+
+# -- the 60 real letters ----------------------------------------------------------------------
+
+# Where dev-facts.json disagrees with the letter itself. Each letter states "X was the original
+# request", which the facts file's script missed; the values asserted are the letter's own words.
+FACTS_FILE_ERRORS = {
+    ("CM16-0231706", 0): "Chiropractic physiotherapy treatment 12 visits for the cervical spine and back followed by re-examination",
+    ("CM17-0007300", 1): "One month supply of Trezix capsule 320.5/30/16mg",
+    ("CM17-0009995", 0): "Retrospective Cyclobenzaprine 7.5mg #60, per 12/07/2016 order",
+}
+
+
+def _dev_letters():
+    if not REAL_DEV.exists():
+        return []
+    return sorted(REAL_DEV.glob("*.pdf"))
+
+
+@pytest.fixture(scope="module")
+def parsed_dev_letters(dev_facts):
+    letters = {}
+    for path in _dev_letters():
+        source = read_letter(SourceFile(path, "pdf"))
+        letters[path.stem] = (source.text, parse_letter(source.text, "pdf", str(path)))
+    return letters
+
+
+def _compare(case, got, expected, header=True):
+    names = ["patient_age", "patient_sex", "specialties", "licensure_states"]
+    if header:
+        names += ["case_number", "date_assigned", "date_of_injury", "decision_date", "ur_denial_date",
+                  "application_received", "priority"]
+    differences = [f"{name}: {got[name]!r} != {expected[name]!r}" for name in names if got[name] != expected[name]]
+    if len(got["items"]) != len(expected["items"]):
+        differences.append(f"items: {len(got['items'])} != {len(expected['items'])}")
+    for index, (mine, theirs) in enumerate(zip(got["items"], expected["items"])):
+        original = FACTS_FILE_ERRORS.get((case, index), theirs["original_request"])
+        for key, want in (("description", theirs["description"]), ("decision", theirs["decision"]),
+                          ("original_request", original)):
+            if mine[key] != want:
+                differences.append(f"item {index + 1} {key}: {mine[key]!r} != {want!r}")
+    return differences
+
+
+def test_every_dev_fact_agrees(dev_facts, parsed_dev_letters):
+    assert len(parsed_dev_letters) == len(dev_facts) == 60
+    problems = {}
+    for case, (_, letter) in parsed_dev_letters.items():
+        differences = _compare(case, letter_facts(letter), dev_facts[case])
+        if differences:
+            problems[case] = differences
+    assert problems == {}
+
+
+def to_double_spaced(text: str) -> str:
+    """The style of seeds 000-002: no header, hard-wrapped lines each followed by a blank line."""
+    body = text[text.index("HOW THE IMR"):]
+    return "".join(f" {line} \n\n" for line in body.replace("\r\n", "\n").split("\n"))
+
+
+def to_markdown(text: str, letter) -> str:
+    """The style of seed 003: a <b> header block, ### titles, **bold** labels, unwrapped paragraphs."""
+    body = text[text.index("HOW THE IMR"):].replace("\r\n", "\n")
+    header = (f"<b>Case Number:</b>\t{letter.case_number}\t\t\n"
+              f"<b>Date Assigned:</b>\t{_us(letter.date_assigned)}\t<b>Date of Injury:</b>\t{_us(letter.date_of_injury)}\n"
+              f"<b>Decision Date:</b>\t{_us(letter.decision_date)}\t<b>UR Denial Date:</b>\t{_us(letter.ur_denial_date)}\n"
+              f"<b>Priority:</b>\t{letter.priority}\t<b>Application Received:</b>\t{_us(letter.application_received)}\n\n")
+    body = re.sub(r"^(HOW THE IMR FINAL DETERMINATION WAS MADE|CLINICAL CASE SUMMARY|IMR ISSUES, DECISIONS AND RATIONALES)\s*$",
+                  r"\n### \1\n", body, flags=re.M)
+    body = re.sub(r"^(Claims Administrator guideline:|MAXIMUS guideline:|Decision rationale:)", r"\n**\1**", body, flags=re.M)
+    return header + body
+
+
+def _us(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{month}/{day}/{year}"
+
+
+def test_dev_letters_rewritten_in_the_seed_styles(dev_facts, parsed_dev_letters):
+    problems = {}
+    for case, (text, letter) in parsed_dev_letters.items():
+        double = parse_letter(to_double_spaced(text), "text")
+        markdown = parse_letter(to_markdown(text, letter), "markdown")
+        windows = parse_letter(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8").decode("utf-8"), "text")
+        for style, parsed, header in (("double-spaced", double, False), ("markdown", markdown, True),
+                                      ("crlf+bom", windows, True)):
+            differences = _compare(case, letter_facts(parsed), dev_facts[case], header=header)
+            if differences:
+                problems[f"{case} {style}"] = differences
+    assert problems == {}
+
+
+@pytest.mark.skipif(not DEV_FACTS.exists(), reason="real dev letters not present in ../shared")
+def test_every_dev_item_has_a_rationale_and_reviewer_citation(parsed_dev_letters):
+    for case, (_, letter) in parsed_dev_letters.items():
+        for item in letter.items:
+            assert item.rationale, (case, item.position)
+            assert any(c.role == "imr_reviewer" for c in item.citations) or "did not cite" in letter.letter_text, (case, item.position)
