@@ -46,29 +46,25 @@ def checkpoint(path: Path) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def datasette_args(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = False,
-                   metadata: Path = METADATA_FILE) -> list[str]:
-    """The `datasette serve` arguments imrdb uses; read-only either way.
+def load_metadata(path: Path, database_name: str, metadata: Path = METADATA_FILE) -> dict:
+    """The metadata file, with its database section named for the file being served."""
+    import yaml
 
-    Default: opened read-only (mode=ro), so a running ingest's new letters appear as they land.
-    `immutable`: opened as an unchanging file (faster counts; only for a finished snapshot).
-    """
-    args = ["serve", ("-i" if immutable else ""), str(path), "--host", host, "--port", str(port),
-            "--metadata", str(metadata)]
-    for name, value in SETTINGS.items():
-        args += ["--setting", name, value]
-    return [arg for arg in args if arg]
+    data = yaml.safe_load(metadata.read_text())
+    databases = data.get("databases", {})
+    if database_name not in databases and "imr" in databases:
+        databases[database_name] = databases.pop("imr")
+    return data
 
 
 def make_datasette(path: Path, immutable: bool = False, metadata: Path = METADATA_FILE):
     """A Datasette instance configured like `imrdb serve`, for tests and for scripting."""
-    import yaml
     from datasette.app import Datasette
 
     return Datasette(
         immutables=[str(path)] if immutable else [],
         files=[] if immutable else [str(path)],
-        metadata=yaml.safe_load(metadata.read_text()),
+        metadata=load_metadata(path, path.stem, metadata),
         settings={name: _setting_value(value) for name, value in SETTINGS.items()},
     )
 
@@ -80,9 +76,11 @@ def _setting_value(value: str):
 
 
 def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = False) -> None:
-    from datasette.cli import cli as datasette_cli
+    import uvicorn
 
     check_database(path)
     if immutable:
         checkpoint(path)
-    datasette_cli.main(args=datasette_args(path, host, port, immutable), prog_name="datasette")
+    datasette = make_datasette(path, immutable=immutable)
+    print(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")

@@ -1,0 +1,188 @@
+"""Ingest and store, on SQLite and PostgreSQL: what lands, idempotence, replacement, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from imrdb.db.engine import current_revision, downgrade, make_engine, migrate
+from imrdb.ingest import ingest
+from conftest import REAL_DEV, ROOT, SAMPLES, sample
+
+IMRDB = [sys.executable, "-m", "imrdb.cli"]
+
+
+def rows(url: str, sql: str, **params):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def test_samples_land_as_a_careful_reader_reads_them(db_url):
+    report = ingest([SAMPLES], db_url, workers=2)
+    assert (report.ingested, report.unchanged, report.replaced, report.failed) == (5, 0, 0, 0)
+    assert rows(db_url, "select count(*) from cases") == [(5,)]
+    assert rows(db_url, "select count(*) from disputed_items") == [(12,)]
+    seed_002 = rows(db_url, """
+        select c.outcome, c.patient_age, c.patient_sex, c.date_of_injury, r.specialties, r.licensure_states,
+               r.primary_specialty
+        from cases c join reviewers r on r.id = c.reviewer_id where c.source_path like '%002_%'""")
+    outcome, age, sex, injury, specialties, states, primary = seed_002[0]
+    if isinstance(specialties, str):  # JSON text on SQLite, jsonb on PostgreSQL
+        specialties, states = json.loads(specialties), json.loads(states)
+    assert (outcome, age, sex, injury) == ("Partially Overturned", 77, "female", "2001-09-10")
+    assert (specialties, states, primary) == (["Anesthesiology", "Pain Management"], ["California"], "Anesthesiology")
+    items = rows(db_url, """
+        select i.position, i.description, i.decision, i.medically_necessary from disputed_items i
+        join cases c on c.id = i.case_id where c.source_path like '%002_%' order by i.position""")
+    assert [(p, d, dec, bool(m)) for p, d, dec, m in items] == [
+        (1, "Retro Norco 10/325mg #90", "Overturned", True), (2, "Retro Soma 350mg #90", "Upheld", False),
+        (3, "Retro Ultram 50mg #12", "Overturned", True), (4, "Retro medrol dose pack", "Upheld", False)]
+    header = rows(db_url, """select date_assigned, date_of_injury, decision_date, ur_denial_date, application_received,
+                             priority, decision_year from cases where case_number = 'CM14-0039927'""")
+    assert header == [("2014-06-27", "2004-05-17", "2014-07-29", "2014-03-04", "2014-04-04", "Standard", 2014)]
+    citations = rows(db_url, """
+        select g.role, g.source, g.guideline, g.topic, g.pages from guideline_citations g
+        join cases c on c.id = g.case_id where c.case_number = 'CM14-0039927' order by g.id""")
+    assert citations == [
+        ("claims_administrator", "MTUS", "Chronic Pain Medical Treatment Guidelines", "Muscle relaxants (for pain)", "63"),
+        ("imr_reviewer", "MTUS", "Chronic Pain Medical Treatment Guidelines", "Muscle relaxants for pain", "63-66"),
+        ("imr_reviewer", "ODG", "Pain", "Carisoprodol", None),
+    ]
+    run = rows(db_url, "select status, files_seen, ingested, unchanged, replaced, failed from ingest_runs")
+    assert run == [("finished", 5, 5, 0, 0, 0)]
+
+
+def test_reingest_changes_nothing_and_a_changed_letter_replaces_its_case(db_url, tmp_path):
+    folder = tmp_path / "batch"
+    shutil.copytree(SAMPLES, folder)
+    ingest([folder], db_url, workers=1)
+    before = rows(db_url, "select id, case_number, source_sha256 from cases order by id")
+    again = ingest([folder], db_url, workers=2)
+    assert (again.ingested, again.unchanged, again.replaced, again.failed) == (0, 5, 0, 0)
+    assert rows(db_url, "select id, case_number, source_sha256 from cases order by id") == before
+
+    corrected = folder / sample("003").name
+    corrected.write_text(corrected.read_text().replace("Upheld", "Overturned"))
+    third = ingest([folder], db_url, workers=1)
+    assert (third.ingested, third.unchanged, third.replaced, third.failed) == (0, 4, 1, 0)
+    assert rows(db_url, "select count(*) from cases where case_number = 'CM14-0039927'") == [(1,)]
+    assert rows(db_url, """select i.decision from disputed_items i join cases c on c.id = i.case_id
+                           where c.case_number = 'CM14-0039927'""") == [("Overturned",)]
+    assert rows(db_url, "select count(*) from disputed_items") == [(12,)]
+    assert rows(db_url, "select count(*) from guideline_citations where case_id not in (select id from cases)") == [(0,)]
+    assert rows(db_url, "select replaced from ingest_runs order by id") == [(0,), (0,), (1,)]
+
+
+BAD_FILES = [
+    ("empty.txt", b"", "read", "file is empty"),
+    ("random.txt", bytes(range(256)) * 8, "read", "not a text file (binary data)"),
+    ("random.pdf", b"%PDF-1.7\n" + os.urandom(2000), "read", "damaged or unreadable PDF"),
+    ("memo.txt", b"Dear claimant,\nYour appointment is on Monday.\n", "parse", "not an IMR final determination letter"),
+    ("cut.txt", b"HOW THE IMR FINAL DETERMINATION WAS MADE\nThe expert reviewer is Board Certified in Surgery and is "
+                b"licensed to practice in California.\nCLINICAL CASE SUMMARY\nThe patient is a 40 year old male.\n",
+     "parse", "cut off before its decisions"),
+]
+
+
+@pytest.mark.parametrize("name,content,stage,reason", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_file_gets_one_line_and_the_batch_still_lands(db_url, tmp_path, name, content, stage, reason):
+    folder = tmp_path / "batch"
+    shutil.copytree(SAMPLES, folder)
+    (folder / name).write_bytes(content)
+    report = ingest([folder], db_url, workers=2)
+    assert (report.ingested, report.failed) == (5, 1)
+    failure = report.failures[0]
+    assert failure.path == str(folder / name) and failure.stage == stage and reason in failure.message
+    assert rows(db_url, "select path, stage from ingest_errors") == [(str(folder / name), stage)]
+    assert rows(db_url, "select count(*) from cases") == [(5,)]
+
+
+def test_windows_1252_and_bom_are_decoded(db_url, tmp_path):
+    letter = sample("001").read_text().replace("The injured worker", "The injured worker\u2019s caf\u00e9")
+    (tmp_path / "cp1252.txt").write_bytes(letter.replace("\n", "\r\n").encode("cp1252"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbf" + sample("004").read_text().encode("utf-8"))
+    report = ingest([tmp_path], db_url, workers=1)
+    assert (report.ingested, report.failed) == (2, 0)
+    summary = rows(db_url, "select case_summary from cases where case_summary like '%caf%'")[0][0]
+    assert "worker's caf\u00e9" in summary
+
+
+def test_migrations_upgrade_and_downgrade(db_url):
+    engine = make_engine(db_url)
+    try:
+        migrate(engine)
+        assert current_revision(engine) is not None
+        downgrade(engine, "base")
+        assert current_revision(engine) is None
+        migrate(engine)
+        head = current_revision(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("select count(*) from cases")).scalar_one() == 0
+        assert head is not None
+    finally:
+        engine.dispose()
+
+
+# -- the command line, as a user runs it -------------------------------------------------------
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run(IMRDB + [str(a) for a in args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_cli_ingest_summary_and_exit_codes(tmp_path):
+    db = tmp_path / "imr.db"
+    first = run_cli("ingest", SAMPLES, "--db", db)
+    assert first.returncode == 0, first.stderr
+    assert "5 ingested, 0 unchanged, 0 replaced, 0 failed" in first.stdout
+    second = run_cli("ingest", SAMPLES, "--db", db)
+    assert "0 ingested, 5 unchanged, 0 replaced, 0 failed" in second.stdout and second.returncode == 0
+
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "empty.txt").write_text("")
+    bad = run_cli("ingest", tmp_path / "bad", "--db", db)
+    assert bad.returncode == 1
+    assert f"{tmp_path / 'bad' / 'empty.txt'}: file is empty" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+    missing = run_cli("ingest", tmp_path / "nope", "--db", db)
+    assert missing.returncode == 1
+    assert f"error: {tmp_path / 'nope'}: no such file or folder" in " ".join(missing.stderr.split())
+    assert "Traceback" not in missing.stderr
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from cases").fetchone() == (5,)
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_cli_migrate_down_and_up(tmp_path):
+    db = tmp_path / "m.db"
+    assert "revision" in run_cli("migrate", "--db", db).stdout
+    down = run_cli("migrate", "--db", db, "--downgrade", "--revision", "base")
+    assert down.returncode == 0 and "database at revision base" in down.stdout
+    up = run_cli("migrate", "--db", db)
+    assert up.returncode == 0 and "database at revision base" not in up.stdout
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="real dev letters not present in ../shared")
+def test_real_pdfs_ingest(tmp_path):
+    db = f"sqlite:///{tmp_path / 'dev.db'}"
+    report = ingest([REAL_DEV], db, workers=2)
+    assert (report.ingested, report.failed) == (60, 0)
+    assert rows(db, "select count(*) from disputed_items") == [(136,)]
+    assert rows(db, "select source_format, count(*) from cases group by source_format") == [("pdf", 60)]
+    # every item carries the reviewer's own citations
+    assert rows(db, """select count(*) from disputed_items i where not exists (
+                         select 1 from guideline_citations g where g.disputed_item_id = i.id and g.role = 'imr_reviewer')
+                       and i.case_id not in (select id from cases where letter_text like '%Expert Reviewer did not cite%')""") == [(0,)]
