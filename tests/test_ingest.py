@@ -131,6 +131,13 @@ def test_migrations_upgrade_and_downgrade(db_url):
         with engine.connect() as connection:
             assert connection.execute(text("select count(*) from cases")).scalar_one() == 0
         assert head is not None
+        # the models and the migrations describe the same schema
+        from alembic import command
+
+        from imrdb.db.engine import alembic_config
+
+        with engine.connect() as connection:
+            command.check(alembic_config(connection))
     finally:
         engine.dispose()
 

@@ -160,3 +160,28 @@ ingest_errors = Table(
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+drug_names = Table(
+    "drug_names",
+    metadata,
+    Column("name", String(200), primary_key=True, comment="a name letters use: brand, generic, misspelling (lower case)"),
+    Column("generic", String(300), nullable=False, comment="generic ingredient(s), lower case"),
+    Column("drug_class", String(100)),
+    comment="the drug lexicon (data/lexicon), refreshed by every ingest: lets queries match brand names",
+)
+Index("ix_drug_names_generic", drug_names.c.generic)
+
+# One row per disputed item with its case, reviewer and treatment: the headline questions are one GROUP BY.
+ITEMS_DETAIL_VIEW = "items_detail"
+ITEMS_DETAIL_SQL = """
+select
+  i.id as item_id, c.id as case_id, c.case_number, c.decision_date, c.decision_year, c.decision_month,
+  c.priority, c.outcome as case_outcome, c.patient_age, c.patient_sex,
+  r.primary_specialty as reviewer_specialty, r.specialties as reviewer_specialties,
+  i.position, i.description, i.decision, i.medically_necessary, i.original_request,
+  i.treatment_category, i.treatment_subcategory, i.drug_name, i.drug_class, i.body_region,
+  i.is_retrospective, i.quantity, i.refills
+from disputed_items i
+join cases c on c.id = i.case_id
+left join reviewers r on r.id = c.reviewer_id
+"""
