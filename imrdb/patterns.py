@@ -25,30 +25,32 @@ HTML_SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]{0,500}>.*?</\1\s*>", re.I
 # Markdown: "### CLINICAL CASE SUMMARY", "**Decision rationale:**", "__x__", "> quoted".
 MARKDOWN_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__")
-# Running page furniture some publishers add: "Page 2 of 5".
-PAGE_FOOTER = re.compile(r"^\s*Page\s+\d{1,3}\s+of\s+\d{1,3}\s*$", re.IGNORECASE | re.MULTILINE)
-HORIZONTAL_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+# Running page furniture some publishers add: "Page 2 of 5" alone on a line.
+PAGE_FOOTER = re.compile(r"\n[ \t]*Page[ \t]+\d{1,3}[ \t]+of[ \t]+\d{1,3}[ \t]*(?=\n|$)", re.IGNORECASE)
+UNICODE_SPACE = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000]")
 
 # Labels that always begin a line in a well-formed letter. PDF text extraction sometimes runs
 # them into the previous line ("... without contrast: UpheldClaims Administrator guideline:"),
-# so cleaning puts each back at the start of a line.
-LINE_LABELS = (
-    r"Claims\s+Administrator\s+guideline\s*:",
-    r"MAXIMUS\s+guideline\s*:",
-    r"Decision\s+rationale\s*:",
-    r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE",
-    r"CLINICAL\s+CASE\s+SUMMARY",
-    r"IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?",
-    r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions",
-    r"The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials\s*:",
-    r"State\(s\)\s+of\s+Licensure\s*:",
-    r"Certification\(s\)\s*/\s*Specialty\s*:",
+# so cleaning puts each back at the start of a line. Written to start with a literal word so the
+# regex engine can skip ahead to candidates quickly.
+LINE_LABEL = re.compile(
+    r"Claims\s+Administrator\s+guideline\s*:"
+    r"|MAXIMUS\s+guideline\s*:"
+    r"|Decision\s+rationale\s*:"
+    r"|HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE"
+    r"|CLINICAL\s+CASE\s+SUMMARY"
+    r"|IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?"
+    r"|The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions"
+    r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials\s*:"
+    r"|State\(s\)\s+of\s+Licensure\s*:"
+    r"|Certification\(s\)\s*/\s*Specialty\s*:"
 )
-RUN_IN_LABEL = re.compile(r"(?<=\S)[ \t]*(?=" + "|".join(LINE_LABELS) + ")")
+# "set forth below:MRI of the right knee" - the first item heading run into the intro line.
+RUN_IN_AFTER_INTRO = re.compile(r"(set forth below:)[ \t]*(?=\S)")
 # "... for the cervical, thoracic, and lumbar: \nOverturned": a decision wrapped onto its own line.
 WRAPPED_DECISION = re.compile(r":[ \t]*\n[ \t]*(?=(?:Upheld|Overturned)[ \t]*\.?[ \t]*(?:\n|$))", re.IGNORECASE)
-# "set forth below:MRI of the right knee" — the first item heading run into the intro line.
-RUN_IN_AFTER_INTRO = re.compile(r"(set\s+forth\s+below\s*:)[ \t]*(?=\S)", re.IGNORECASE)
+# Two or more spaces (starting with a literal pair keeps the scan fast: such runs are rare).
+SPACE_RUN = re.compile(r"  +")
 
 # ---------------------------------------------------------------------------------------------
 # Sections
