@@ -33,8 +33,9 @@ def normalize(text: str, source_format: str = "text") -> str:
         text = unicodedata.normalize("NFKC", text)
         if not text.isascii():
             text = p.UNICODE_SPACE.sub(" ", text)
-    if source_format in ("html", "markdown") or "</" in text or "<b>" in text or "<B>" in text:
-        text = strip_markup(text)
+    if (source_format in ("html", "markdown") or "</" in text or "<b>" in text or "<B>" in text
+            or "**" in text or "\n#" in text or text.startswith("#")):
+        text = strip_markup(text, drop_scripts=source_format == "html")
     text = p.LINE_LABEL.sub(_label_at_line_start, text)
     text = p.RUN_IN_AFTER_INTRO.sub(r"\1\n", text)
     if "\t" in text:
@@ -53,9 +54,14 @@ def _label_at_line_start(match: re.Match) -> str:
     return "\n" + match.group()
 
 
-def strip_markup(text: str) -> str:
-    """Remove HTML tags and markdown emphasis and heading marks, keeping the words and line breaks."""
-    text = p.HTML_SCRIPT_STYLE.sub(" ", text)
+def strip_markup(text: str, drop_scripts: bool = False) -> str:
+    """Remove formatting tags and markdown emphasis and heading marks, keeping the words and line breaks.
+
+    Only formatting tags go; any other angle-bracket text is the letter's own and stays verbatim.
+    Scripts and styles are dropped only from HTML pages, where they are the page's, not the letter's.
+    """
+    if drop_scripts:
+        text = p.HTML_SCRIPT_STYLE.sub(" ", text)
     text = p.HTML_BREAK.sub("\n", text)
     text = p.HTML_TAG.sub(" ", text)
     text = html.unescape(text)
@@ -70,5 +76,6 @@ _HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[A-Za-z])")
 
 def unwrap(text: str) -> str:
     """Join hard-wrapped lines into running prose."""
-    text = _HYPHEN_BREAK.sub("-", text.strip())
+    if "-\n" in text:
+        text = _HYPHEN_BREAK.sub("-", text)
     return " ".join(text.split())

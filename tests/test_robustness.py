@@ -1,0 +1,300 @@
+"""Nothing lost, nothing doubled: bad input, kills, Ctrl-C, concurrent writers, hostile text."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from imrdb.errors import ParseError
+from imrdb.ingest import ingest
+from imrdb.letter import Letter
+from imrdb.parse import parse_letter
+from imrdb.serve import make_datasette
+from conftest import REAL_DEV, ROOT, SAMPLES, sample
+
+IMRDB = [sys.executable, "-m", "imrdb.cli"]
+
+
+def make_batch(folder: Path, count: int, seed: int = 0) -> Path:
+    """`count` distinct letters: the samples with case numbers and dates varied (every file differs)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    templates = [path.read_text() for path in sorted(SAMPLES.glob("*.txt"))]
+    rng = random.Random(seed)
+    for index in range(count):
+        text = templates[index % len(templates)]
+        number = f"CM{15 + index % 3}-{index:07d}"
+        if "<b>Case Number:</b>" in text:
+            text = text.replace("CM14-0039927", number)
+        else:
+            text = f"Case Number: {number}\nDate Assigned: 01/0{1 + index % 9}/2015 Date of Injury: 05/17/2004\n" \
+                   f"Decision Date: 02/1{index % 10}/2015 UR Denial Date: 12/01/2014\n" \
+                   f"Priority: Standard Application Received: 12/15/2014\n" + text
+        text = text.replace("clinical case summary", f"clinical case summary (copy {rng.random():.12f})", 1)
+        (folder / f"letter_{index:05d}.txt").write_text(text)
+    return folder
+
+
+def snapshot(db: Path) -> dict:
+    """What a database holds, independent of row ids and ingest times."""
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+        return {
+            "cases": sorted(connection.execute(
+                "select case_number, source_sha256, outcome, item_count from cases").fetchall()),
+            "items": sorted(connection.execute(
+                "select c.case_number, i.position, i.description, i.decision from disputed_items i "
+                "join cases c on c.id = i.case_id").fetchall()),
+            "citations": connection.execute("select count(*) from guideline_citations").fetchone()[0],
+            "orphans": connection.execute(
+                "select count(*) from disputed_items where case_id not in (select id from cases)").fetchone()[0],
+            "fts": connection.execute("select count(*) from disputed_items_fts").fetchone()[0],
+        }
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    return make_batch(tmp_path_factory.mktemp("batch") / "letters", 400)
+
+
+@pytest.fixture(scope="module")
+def clean_snapshot(batch, tmp_path_factory):
+    db = tmp_path_factory.mktemp("clean") / "clean.db"
+    report = ingest([batch], str(db), workers=2)
+    assert (report.ingested, report.failed) == (400, 0)
+    return snapshot(db)
+
+
+# -- kills and interrupts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kill_after", [0.3, 0.8, 1.5, 3.0])
+def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapshot, tmp_path, kill_after):
+    db = tmp_path / "killed.db"
+    process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q"],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert snapshot(db) == clean_snapshot
+
+
+def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_path):
+    db = tmp_path / "interrupted.db"
+    process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "8", "-q"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait until some letters have landed, then interrupt
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                with sqlite3.connect(db, timeout=1) as connection:
+                    if connection.execute("select count(*) from cases").fetchone()[0] >= 16:
+                        break
+            except sqlite3.OperationalError:
+                pass
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "interrupted" in out and "run the same command again to continue" in err
+    assert "Traceback" not in err
+    with sqlite3.connect(db) as connection:
+        stored = connection.execute("select count(*) from cases").fetchone()[0]
+        status = connection.execute("select status, ingested from ingest_runs").fetchall()
+    assert 16 <= stored < 400
+    assert status == [("interrupted", stored)]
+    rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert f"{400 - stored} ingested, {stored} unchanged" in rerun.stdout
+    assert snapshot(db) == clean_snapshot
+
+
+def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, tmp_path):
+    db = tmp_path / "shared.db"  # new: both processes race to create and migrate it too
+    commands = [IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q", "-w", "1"]] * 2
+    processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for command in commands]
+    while not db.exists() and all(process.poll() is None for process in processes):
+        time.sleep(0.02)
+    time.sleep(0.5)  # let the schema land
+    datasette = make_datasette(db)
+    answered = 0
+    while any(process.poll() is None for process in processes):
+        response = asyncio.run(datasette.client.get("/shared.json?sql=" + urllib.parse.quote("select count(*) from cases")))
+        assert response.status_code == 200, response.text[:300]
+        answered += 1
+        time.sleep(0.05)
+    outputs = [process.communicate() for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    assert answered > 0
+    totals = [out for out, _ in outputs]
+    assert all("0 failed" in out for out in totals)
+    assert snapshot(db) == clean_snapshot
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def _pdf(path: Path, text: str | None, password: str | None = None) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    if text:
+        pdf.set_font("Helvetica", size=10)
+        pdf.multi_cell(0, 5, text)
+    else:
+        pdf.rect(20, 20, 100, 100, style="F")  # a page with marks but no text, like a scan
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
+    pdf.output(str(path))
+    return path
+
+
+def test_pdf_failures_say_what_to_do(tmp_path):
+    pytest.importorskip("fpdf")
+    _pdf(tmp_path / "scan.pdf", None)
+    _pdf(tmp_path / "locked.pdf", "secret text", password="pw")
+    _pdf(tmp_path / "good.pdf", sample("003").read_text().replace("<b>", "").replace("</b>", ""))
+    report = ingest([tmp_path], str(tmp_path / "imr.db"), workers=1)
+    reasons = {Path(f.path).name: f.message for f in report.failures}
+    assert "no text layer" in reasons["scan.pdf"] and "needs OCR" in reasons["scan.pdf"]
+    assert "encrypted" in reasons["locked.pdf"]
+    assert report.ingested == 1 and report.failed == 2
+
+
+def test_size_limit(tmp_path):
+    shutil.copy(sample("002"), tmp_path / "big.txt")
+    report = ingest([tmp_path], str(tmp_path / "imr.db"), workers=1, max_bytes=1000)
+    assert report.failed == 1 and "over the 1,000-byte limit" in report.failures[0].message
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="needs root to run the ingest as an unprivileged user (root itself reads every file)")
+def test_unreadable_file_is_refused_not_fatal(tmp_path):
+    folder = tmp_path / "batch"
+    shutil.copytree(SAMPLES, folder)
+    secret = folder / "secret.txt"
+    secret.write_text(sample("001").read_text())
+    secret.chmod(0)
+    tmp_path.chmod(0o777)
+    folder.chmod(0o777)
+    for path in folder.iterdir():
+        if path != secret:
+            path.chmod(0o644)
+    db = tmp_path / "imr.db"
+    # root reads everything: run the ingest as an unprivileged user so permissions apply
+    as_nobody = "import os; os.setgid(65534); os.setuid(65534); from imrdb.cli import main; main()"
+    command = [sys.executable, "-c", as_nobody, "ingest", str(folder), "--db", str(db), "-w", "1"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert result.returncode == 1, result.stderr
+    assert f"{secret}: permission denied" in result.stderr
+    assert "5 ingested" in result.stdout
+
+
+# -- hostile text ------------------------------------------------------------------------------
+
+HOSTILE = "'); DROP TABLE cases; -- <script>alert('x')</script> <img src=x onerror=alert(1)>"
+
+
+def test_sql_and_html_in_a_letter_are_stored_verbatim_and_shown_escaped(tmp_path):
+    text = sample("001").read_text().replace("Percocet 10/325 mg 30: Upheld", f"Percocet {HOSTILE}: Upheld", 1)
+    (tmp_path / "hostile.txt").write_text(text)
+    db = tmp_path / "imr.db"
+    assert ingest([tmp_path / "hostile.txt"], str(db), workers=1).ingested == 1
+    with sqlite3.connect(db) as connection:
+        descriptions = [row[0] for row in connection.execute("select description from disputed_items")]
+    assert f"Percocet {HOSTILE}" in descriptions
+    datasette = make_datasette(db)
+    page = asyncio.run(datasette.client.get("/imr/disputed_items"))
+    assert page.status_code == 200
+    assert "<script>alert('x')</script>" not in page.text
+    assert "&lt;script&gt;" in page.text
+
+
+# -- the parser on random and mutated input ----------------------------------------------------
+
+LETTERS = [path.read_text() for path in sorted(SAMPLES.glob("*.txt"))]
+
+
+def _mutate(text: str, data) -> str:
+    lines = text.splitlines()
+    operation = data.draw(st.sampled_from(["drop", "duplicate", "shuffle", "truncate", "encoding", "join"]))
+    if not lines:
+        return text
+    index = data.draw(st.integers(0, len(lines) - 1))
+    if operation == "drop":
+        del lines[index: index + data.draw(st.integers(1, 20))]
+    elif operation == "duplicate":
+        lines[index:index] = lines[index: index + data.draw(st.integers(1, 20))]
+    elif operation == "shuffle":
+        chunk = lines[index: index + 30]
+        random.Random(data.draw(st.integers())).shuffle(chunk)
+        lines[index: index + 30] = chunk
+    elif operation == "truncate":
+        return "\n".join(lines)[: data.draw(st.integers(0, len(text)))]
+    elif operation == "encoding":
+        return text.encode("utf-8").decode("latin-1")
+    elif operation == "join":
+        return "".join(lines)
+    return "\n".join(lines)
+
+
+def _parses_or_refuses(text: str) -> None:
+    started = time.perf_counter()
+    try:
+        assert isinstance(parse_letter(text), Letter)
+    except ParseError:
+        pass
+    assert time.perf_counter() - started < 2, "parser took too long"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_letters_parse_or_raise_parse_error(data):
+    text = data.draw(st.sampled_from(LETTERS))
+    for _ in range(data.draw(st.integers(1, 4))):
+        text = _mutate(text, data)
+    _parses_or_refuses(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=3000))
+def test_random_text_parses_or_raises_parse_error(text):
+    _parses_or_refuses(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([
+    "CLINICAL CASE SUMMARY", "IMR ISSUES, DECISIONS AND RATIONALES", "HOW THE IMR FINAL DETERMINATION WAS MADE",
+    "Decision rationale:", "MAXIMUS guideline:", "Claims Administrator guideline:", ": Upheld", ": Overturned",
+    "was the original request.", "The remaining IMR eligible portion of the original request,", "is:",
+    "Board Certified in", "and is licensed to practice in", "medically necessary", "not", ".", "\n", " ",
+    "Decision based on MTUS", "Non-MTUS Citation", "Page(s): 12-", "<b>", "**", "(", ")", "a" * 50,
+]), max_size=300))
+def test_letter_shaped_noise_parses_or_raises_parse_error(parts):
+    _parses_or_refuses("".join(parts))
+
+
+def test_pathological_backtracking_inputs_finish_quickly():
+    for text in ["Board Certified in " + "a, " * 20000, ": " * 50000 + "Upheld", "Decision based on " * 20000,
+                 "IMR ISSUES, DECISIONS AND RATIONALES\n" + "x was the original request. " * 5000 + "is: Upheld",
+                 "CLINICAL CASE SUMMARY\n" + "1 year old " * 20000, "State(s) of Licensure: " + "Texas " * 30000]:
+        _parses_or_refuses(text)
