@@ -127,6 +127,21 @@ def evaluate(
     out.print(text, highlight=False, markup=False)
 
 
+@app.command("export-sqlite")
+def export_sqlite(
+    out_path: Path = typer.Argument(..., help="The SQLite file to write (must not exist)"),
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+) -> None:
+    """Snapshot a database (e.g. the team's PostgreSQL) into a SQLite file for `imrdb serve`."""
+    from imrdb.export import export_sqlite as export
+
+    try:
+        counts = export(db, out_path, on_table=lambda name, copied, total: err.print(f"{name}: {copied:,} rows"))
+    except ImrdbError as error:
+        fail(str(error))
+    out.print(f"wrote {out_path}: {counts['cases']:,} cases, {counts['disputed_items']:,} items")
+
+
 def main() -> None:
     app()
 

@@ -305,8 +305,13 @@ def read_item_body(body: str, item: DisputedItem) -> None:
 def conclusion(rationale: str) -> bool | None:
     """True for "... is medically necessary", False for "... is not medically necessary"."""
     last = None
-    for last in p.MEDICAL_NECESSITY.finditer(rationale):
+    # the conclusion is almost always in the last sentences: look there first
+    tail_start = max(0, len(rationale) - 600)
+    for last in p.MEDICAL_NECESSITY.finditer(rationale, tail_start):
         pass
+    if last is None and tail_start:
+        for last in p.MEDICAL_NECESSITY.finditer(rationale, 0, tail_start + 40):
+            pass
     if last is None:
         return None
     sentence_start = max(rationale.rfind(". ", 0, last.start()), last.start() - 80, 0)

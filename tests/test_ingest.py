@@ -193,3 +193,22 @@ def test_real_pdfs_ingest(tmp_path):
     assert rows(db, """select count(*) from disputed_items i where not exists (
                          select 1 from guideline_citations g where g.disputed_item_id = i.id and g.role = 'imr_reviewer')
                        and i.case_id not in (select id from cases where letter_text like '%Expert Reviewer did not cite%')""") == [(0,)]
+
+
+def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
+    from imrdb.export import export_sqlite
+
+    ingest([SAMPLES], db_url, workers=2)
+    out = tmp_path / "snapshot.db"
+    counts = export_sqlite(db_url, out)
+    assert (counts["cases"], counts["disputed_items"]) == (5, 12)
+    snapshot = f"sqlite:///{out}"
+    query = """select c.case_number, c.outcome, i.position, i.description, i.decision
+               from disputed_items i join cases c on c.id = i.case_id order by i.id"""
+    assert rows(snapshot, query) == rows(db_url, query)
+    assert rows(snapshot, "select specialties from reviewers order by id") == [
+        (json.dumps(value) if not isinstance(value, str) else value,) for (value,) in rows(db_url, "select specialties from reviewers order by id")]
+    # full-text search works in the snapshot
+    assert rows(snapshot, "select count(*) from disputed_items_fts where disputed_items_fts match 'carisoprodol'") == [(3,)]
+    with pytest.raises(Exception, match="already exists"):
+        export_sqlite(db_url, out)
