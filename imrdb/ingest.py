@@ -19,7 +19,7 @@ from imrdb.db.engine import database_url, make_engine, migrate
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store
 from imrdb.errors import LetterError, ParseError, SourceError
 from imrdb.parse import parse_letter
-from imrdb.rows import LetterRows, letter_rows
+from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, decode_text, find_letter_files, pdf_text, read_bytes, sha256_of
 
 DEFAULT_BATCH_SIZE = 256
@@ -119,6 +119,7 @@ class Ingester:
         try:
             migrate(engine)
             store = Store(engine)
+            store.refresh_drug_names(drug_name_rows())
             report = IngestReport(run_id=store.start_run(paths))
             pool = None
             if self.workers > 1:

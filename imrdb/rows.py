@@ -64,6 +64,14 @@ def enrichment(description: str) -> dict:
     }
 
 
+def drug_name_rows() -> list[dict]:
+    """The drug lexicon as rows of `drug_names`: every name letters use, with its generic and class."""
+    from imrdb.enrich.lexicon import load_lexicon
+
+    return [{"name": key, "generic": entry.generic, "drug_class": entry.drug_class}
+            for key, entry in sorted(load_lexicon().drugs.items())]
+
+
 def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
     decision_date = letter.decision_date
     case = {

@@ -125,6 +125,24 @@ def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_p
     assert snapshot(db) == clean_snapshot
 
 
+def test_two_ingests_at_once_store_everything_once(batch, db_url):
+    """Two writers on one new database, SQLite or PostgreSQL: both finish, nothing doubled."""
+    command = IMRDB + ["ingest", str(batch), "--db", db_url, "--batch-size", "16", "-q", "-w", "1"]
+    processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+    outputs = [process.communicate(timeout=600) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0], outputs
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("select count(*), count(distinct case_number) from cases")).one() == (400, 400)
+        assert connection.execute(text("select count(*) from disputed_items")).scalar_one() == 400 // 5 * 12
+        runs = connection.execute(text("select ingested + unchanged + replaced, failed from ingest_runs")).all()
+    engine.dispose()
+    assert sorted(runs) == [(400, 0), (400, 0)]
+
+
 def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, tmp_path):
     db = tmp_path / "shared.db"  # new: both processes race to create and migrate it too
     commands = [IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q", "-w", "1"]] * 2

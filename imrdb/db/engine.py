@@ -13,7 +13,8 @@ from imrdb.errors import DatabaseURLError
 
 DEFAULT_DB = "data/imr.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 60_000  # a second writer waits this long for the first one's transaction
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+MIGRATION_LOCK_ID = 73_114_101  # an arbitrary constant naming imrdb's migration lock on PostgreSQL  # a second writer waits this long for the first one's transaction
 
 
 def database_url(value: str | os.PathLike | None = None) -> str:
@@ -85,6 +86,9 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # two ingests starting at once on a new database: the second waits for the first's schema
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
         command.upgrade(alembic_config(connection), revision)
 
 

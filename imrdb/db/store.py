@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from imrdb import __version__
-from imrdb.db.models import cases, disputed_items, guideline_citations, ingest_errors, ingest_runs, reviewers
+from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
 from imrdb.rows import LetterRows
 
 INGESTED, UNCHANGED, REPLACED = "ingested", "unchanged", "replaced"
@@ -69,6 +69,25 @@ class Store:
             connection.execute(
                 update(ingest_runs).where(ingest_runs.c.id == run_id).values(finished_at=now(), status=status, **counts)
             )
+
+    def refresh_drug_names(self, rows: Sequence[dict]) -> None:
+        """Make `drug_names` match the lexicon (upserts, so concurrent ingests do not collide)."""
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        with self.engine.begin() as connection:
+            stored = {row.name: (row.generic, row.drug_class) for row in connection.execute(select(drug_names))}
+            wanted = {row["name"]: (row["generic"], row["drug_class"]) for row in rows}
+            if stored == wanted:
+                return
+            gone = [name for name in stored if name not in wanted]
+            for start in range(0, len(gone), 500):
+                connection.execute(delete(drug_names).where(drug_names.c.name.in_(gone[start: start + 500])))
+            changed = [row for row in rows if stored.get(row["name"]) != (row["generic"], row["drug_class"])]
+            if changed:
+                statement = dialect_insert(drug_names)
+                connection.execute(statement.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"generic": statement.excluded.generic, "drug_class": statement.excluded.drug_class},
+                ), changed)
 
     def known_hashes(self, hashes: Sequence[str]) -> set[str]:
         with self.engine.connect() as connection:
