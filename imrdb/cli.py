@@ -127,6 +127,41 @@ def evaluate(
     out.print(text, highlight=False, markup=False)
 
 
+@app.command()
+def reprocess(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """Re-derive treatment categories, drugs and body regions of stored items after the lexicon changes."""
+    from imrdb.reprocess import reprocess as run
+
+    try:
+        out.print(run(db).summary(), highlight=False)
+    except ImrdbError as error:
+        fail(str(error))
+
+
+@app.command()
+def unmapped(
+    db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
+    limit: int = typer.Option(50, "--limit", "-n", min=1),
+) -> None:
+    """The most frequent item descriptions with no category or no drug: what to add to data/lexicon/."""
+    from imrdb.reprocess import unmapped as find
+
+    rows = find(db, limit)
+    if not rows:
+        out.print("every stored item has a category, and every pharmaceutical a drug and class")
+    for description, reason, count in rows:
+        out.print(f"{count:6d}  {reason:12s}  {description}", highlight=False, markup=False)
+
+
+@app.command()
+def coverage(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
+    """How many stored items the lexicon categorizes, and how many drug items it names and classes."""
+    from imrdb.enrich import format_report
+    from imrdb.reprocess import stored_coverage
+
+    out.print(format_report(stored_coverage(db)), highlight=False, markup=False)
+
+
 @app.command("export-sqlite")
 def export_sqlite(
     out_path: Path = typer.Argument(..., help="The SQLite file to write (must not exist)"),
