@@ -21,7 +21,7 @@ def parse_strength(text: str) -> str | None:
 
     Several strengths (one per ingredient of a compound) are '/'-joined in the order stated.
     """
-    if not any(c.isdigit() for c in text):
+    if not patterns.ANY_DIGIT.search(text):
         return None
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
@@ -38,15 +38,16 @@ def parse_strength(text: str) -> str | None:
         else:
             found.append((match.start(), f"{number} {'units' if unit == 'unit' else unit}"))
     if not found:
-        return None
+        match = patterns.STRENGTH_APAP_FRACTION.search(text)
+        return _clean_number_chain(match.group(0)) if match else None
     found.sort()
     return "/".join(strength for _, strength in found)
 
 
-def parse_dosage_form(text: str) -> str | None:
+def parse_dosage_form(text: str, positions: list[int] | None = None) -> str | None:
     """The first dosage form the text states: tablet, capsule, cream, patch, dose pack, ..."""
-    match = patterns.DOSAGE_FORM.search(text)
-    return patterns.DOSAGE_FORM_NAMES[match.lastgroup] if match else None
+    found = patterns.DOSAGE_FORM.leftmost(text, positions)
+    return None if found is None else patterns.DOSAGE_FORM_NAMES[found[0]]
 
 
 def _number(value: str) -> float:
@@ -73,12 +74,9 @@ def parse_quantity(text: str, is_drug: bool) -> tuple[float | None, str | None]:
     frequency x duration (services only) > "times 3" > "240g" > "1 container" > "seven day use" >
     a bare trailing count after a drug's strength ("Percocet 10/325 mg 30").
     """
-    if not any(c.isdigit() for c in text):
-        text = patterns.digits_for_number_words(text)
-        if not any(c.isdigit() for c in text):
-            return None, None
-    else:
-        text = patterns.digits_for_number_words(text)
+    text = patterns.digits_for_number_words(text)
+    if not patterns.ANY_DIGIT.search(text):
+        return None, None
 
     for regex in (patterns.QUANTITY_QTY, patterns.QUANTITY_HASH):
         match = regex.search(text)

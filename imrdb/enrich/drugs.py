@@ -6,6 +6,7 @@ fuzzy fallback for misspellings ("Carsoprodol", "Gabapenten").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -18,6 +19,15 @@ from .models import DrugEntry
 FUZZY_SCORE_CUTOFF = 87.0
 
 TOPICAL_COMPOUNDS = "Topical Compounds"
+
+# Mineral salt words that follow a drug name ("fenoprofen calcium", "esomeprazole magnesium") are part
+# of that name, not a second product.
+SALT_WORDS = frozenset({"calcium", "magnesium", "potassium", "sodium", "zinc"})
+
+# "Hydrocodone 10/325 mg" is hydrocodone with acetaminophen: an opioid whose strength is written over
+# an acetaminophen dose. (Acetaminophen doses: 300, 325, 500, 650, 750 mg.)
+ACETAMINOPHEN_PARTNERS = frozenset({"hydrocodone", "oxycodone", "tramadol", "codeine", "dihydrocodeine"})
+ACETAMINOPHEN_STRENGTH = re.compile(r"/\s*(?:300|325|500|650|750)\b")
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ def find_drug_names(lexicon: Lexicon, tokens: list[str]) -> list[DrugEntry]:
                 size = 1
         if entry is None:
             entry = drugs.get(token)
+            if entry is not None and token in SALT_WORDS and i > 0 and hits and drugs.get(tokens[i - 1]) is hits[-1]:
+                entry = None  # "naproxen sodium": a salt of the drug just named
         if entry is not None:
             hits.append(entry)
         i += size
@@ -78,6 +90,19 @@ def fuzzy_drug_names(lexicon: Lexicon, tokens: list[str]) -> list[tuple[str, Dru
         if match is not None:
             found.append((token, lexicon.drugs[match[0]], match[1]))
     return found
+
+
+def add_implied_acetaminophen(lexicon: Lexicon, hits: list[DrugEntry], strength: str | None) -> list[DrugEntry]:
+    """["hydrocodone"] with strength "10/325 mg" -> also acetaminophen (so: Norco's generic)."""
+    if (
+        strength
+        and len(hits) == 1
+        and hits[0].generic in ACETAMINOPHEN_PARTNERS
+        and ACETAMINOPHEN_STRENGTH.search(strength)
+        and "acetaminophen" in lexicon.drugs
+    ):
+        return [hits[0], lexicon.drugs["acetaminophen"]]
+    return hits
 
 
 def resolve(lexicon: Lexicon, hits: list[DrugEntry], topical: bool) -> DrugInfo:

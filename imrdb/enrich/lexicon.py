@@ -19,6 +19,7 @@ import yaml
 
 from . import patterns
 from .models import DrugEntry, Rule
+from .wordmatch import PatternShapeError, WordStartMatcher
 
 ENV_VAR = "IMRDB_LEXICON_DIR"
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
@@ -48,10 +49,10 @@ class Lexicon:
     fuzzy_names: dict[tuple[str, int], tuple[str, ...]]  # (first letter, length) -> one-word keys
     fuzzy_stopwords: frozenset[str]
     rules: tuple[Rule, ...]
-    rule_regex: re.Pattern[str]
+    rule_matcher: WordStartMatcher
     drug_detail_categories: frozenset[str]
-    region_regex: re.Pattern[str]
-    region_names: dict[str, str] = field(default_factory=dict)  # group name -> region
+    region_matcher: WordStartMatcher
+    region_names: tuple[str, ...]  # by region_matcher pattern index
     fuzzy_cache: dict[str, tuple[str, float] | None] = field(default_factory=dict)
 
     def class_rank(self, drug_class: str) -> int:
@@ -181,23 +182,26 @@ def _load_rules(directory: Path) -> tuple[tuple[Rule, ...], frozenset[str]]:
     return tuple(rules), categories
 
 
-def _compile_rules(rules: tuple[Rule, ...]) -> re.Pattern[str]:
-    # One lookahead per word start: at each position the first (highest) matching rule is recorded, so
-    # the smallest rule index over all positions is exactly "the first rule that matches anywhere".
-    alternatives = "|".join(f"(?P<r{i}>{rule.pattern})" for i, rule in enumerate(rules))
-    return re.compile(rf"(?:^|\b)(?=(?:{alternatives}))", re.DOTALL)
+def _compile_rules(rules: tuple[Rule, ...], path: Path) -> WordStartMatcher:
+    for rule in rules:
+        try:
+            WordStartMatcher([rule.pattern])
+        except (PatternShapeError, re.error) as exc:
+            raise LexiconError(f"{path}: rule {rule.name!r}: {exc}") from exc
+    return WordStartMatcher([rule.pattern for rule in rules])
 
 
-def _load_regions(directory: Path) -> tuple[re.Pattern[str], dict[str, str]]:
-    alternatives, names = [], {}
-    for i, (where, row) in enumerate(_read_csv(directory / "body_regions.csv", ("pattern", "region"))):
+def _load_regions(directory: Path) -> tuple[WordStartMatcher, tuple[str, ...]]:
+    patterns_, regions = [], []
+    for where, row in _read_csv(directory / "body_regions.csv", ("pattern", "region")):
         try:
             re.compile(row["pattern"])
-        except re.error as exc:
+            WordStartMatcher([row["pattern"]], suffix=r"\b")
+        except (PatternShapeError, re.error) as exc:
             raise LexiconError(f"{where}: bad pattern {row['pattern']!r}: {exc}") from exc
-        names[f"b{i}"] = row["region"]
-        alternatives.append(f"(?P<b{i}>{row['pattern']})")
-    return re.compile(rf"\b(?:{'|'.join(alternatives)})\b"), names
+        patterns_.append(row["pattern"])
+        regions.append(row["region"])
+    return WordStartMatcher(patterns_, suffix=r"\b"), tuple(regions)
 
 
 def _load_stopwords(directory: Path) -> frozenset[str]:
@@ -230,7 +234,7 @@ def _load(directory: Path) -> Lexicon:
         if " " not in key and len(key) >= FUZZY_MIN_LENGTH - FUZZY_MAX_LENGTH_DIFFERENCE and key.isalpha():
             fuzzy.setdefault((key[0], len(key)), []).append(key)
     rules, detail_categories = _load_rules(directory)
-    region_regex, region_names = _load_regions(directory)
+    region_matcher, region_names = _load_regions(directory)
     token_counts = [key.count(" ") + 1 for key in drugs]
     return Lexicon(
         directory=directory,
@@ -245,9 +249,9 @@ def _load(directory: Path) -> Lexicon:
         fuzzy_names={k: tuple(v) for k, v in fuzzy.items()},
         fuzzy_stopwords=_load_stopwords(directory),
         rules=rules,
-        rule_regex=_compile_rules(rules),
+        rule_matcher=_compile_rules(rules, directory / "treatments.yaml"),
         drug_detail_categories=detail_categories,
-        region_regex=region_regex,
+        region_matcher=region_matcher,
         region_names=region_names,
     )
 

@@ -8,6 +8,9 @@ curator should not need to touch.
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from .wordmatch import WordStartMatcher
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -30,14 +33,22 @@ PERCENT_WORD = re.compile(r"(\d)\s*percent\b")
 
 def normalize(text: str) -> str:
     """Lower-case, ASCII dashes/spaces, single spaces: the form every pattern below reads."""
-    text = WHITESPACE.sub(" ", text.translate(_TRANSLATE)).strip().lower()
-    text = PERCENT_WORD.sub(r"\1%", text)
-    return TYLENOL_NUMBER.sub(r"tylenol \1", text)
+    if not text.isascii():
+        text = text.translate(_TRANSLATE)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = WHITESPACE.sub(" ", text).strip().lower()
+    if "percent" in text:
+        text = PERCENT_WORD.sub(r"\1%", text)
+    if "tylenol" in text:
+        text = TYLENOL_NUMBER.sub(r"tylenol \1", text)
+    return text
 
 
 # Word tokens for drug-name lookup: runs of letters or of digits ("omega-3" -> omega, 3;
 # "b12" -> b, 12). Lexicon names are tokenised the same way, so "Omega-3" and "omega 3" agree.
 NAME_TOKEN = re.compile(r"[a-z]+|\d+")
+
+ANY_DIGIT = re.compile(r"\d")
 
 # --------------------------------------------------------------------------- number words
 
@@ -74,8 +85,6 @@ def _number_run_value(run: str) -> int:
 
 def digits_for_number_words(text: str) -> str:
     """'Twelve visits, twice a week' -> '12 visits, 2 times a week' (normalised text in and out)."""
-    if not any(c.isalpha() for c in text):
-        return text
     text = ONCE_TWICE.sub(lambda m: _ONCE_TWICE[m.group(1)], text)
     return NUMBER_WORDS.sub(lambda m: str(_number_run_value(m.group(0))), text)
 
@@ -92,6 +101,10 @@ STRENGTH = re.compile(
     r"(?P<unit>mg\s*/\s*(?:\d+\s*)?ml|mcg\s*/\s*(?:hr|h|hour)|mcg\s*/\s*ml|mg\s*/\s*(?:hr|h)|mg|mcg|ug|meq|iu|units?|%)"
     r"(?![a-z])"
 )
+
+# An opioid/acetaminophen strength written without a unit: "Hydrocodone/APAP 10/325 #120".
+# The second number must be an acetaminophen dose, so dates ("12/07/2016") never match.
+STRENGTH_APAP_FRACTION = re.compile(r"(?<![\w./])\d+(?:\.\d+)?\s*/\s*(?:300|325|500|650|750)(?![\w./%])(?!\s*(?:mg|mcg))")
 
 # --------------------------------------------------------------------------- dosage forms
 
@@ -118,8 +131,8 @@ DOSAGE_FORMS: dict[str, str] = {
     "inhaler": r"\binhalers?\b",
     "kit": r"\bkits?\b",
 }
-DOSAGE_FORM = re.compile("|".join(f"(?P<f{i}>{p})" for i, p in enumerate(DOSAGE_FORMS.values())))
-DOSAGE_FORM_NAMES = {f"f{i}": name for i, name in enumerate(DOSAGE_FORMS)}
+DOSAGE_FORM = WordStartMatcher(list(DOSAGE_FORMS.values()))
+DOSAGE_FORM_NAMES = tuple(DOSAGE_FORMS)
 
 # Forms and words that make a drug item a topical (and so a topical analgesic or compound).
 TOPICAL_FORMS = frozenset({"cream", "ointment", "gel", "lotion", "patch", "foam"})

@@ -10,6 +10,7 @@ import functools
 from . import details, drugs, patterns
 from .lexicon import DRUG_MARKER, Lexicon, load_lexicon
 from .models import DrugEntry, Explanation, Rule, Treatment
+from .wordmatch import word_starts
 
 PHARMACEUTICALS = "Pharmaceuticals"
 CACHE_SIZE = 1 << 17
@@ -33,27 +34,22 @@ def clear_cache() -> None:
     _explain.cache_clear()
 
 
-def _first_rule(lexicon: Lexicon, text: str) -> Rule | None:
-    best = None
-    for match in lexicon.rule_regex.finditer(text):
-        index = int(match.lastgroup[1:])  # type: ignore[index]
-        if best is None or index < best:
-            best = index
-            if index == 0:
-                break
-    return None if best is None else lexicon.rules[best]
+def _first_rule(lexicon: Lexicon, text: str, positions: list[int] | None = None) -> Rule | None:
+    index = lexicon.rule_matcher.first_pattern(text, positions)
+    return None if index is None else lexicon.rules[index]
 
 
-def body_region(lexicon: Lexicon, text: str) -> str | None:
+def body_region(lexicon: Lexicon, text: str, positions: list[int] | None = None) -> str | None:
     """The first body region the (normalised) text mentions."""
-    match = lexicon.region_regex.search(text)
-    return lexicon.region_names[match.lastgroup] if match else None  # type: ignore[index]
+    found = lexicon.region_matcher.leftmost(text, positions)
+    return None if found is None else lexicon.region_names[found[0]]
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
 def _explain(lexicon: Lexicon, description: str) -> Explanation:
     text = patterns.normalize(description or "")
-    rule = _first_rule(lexicon, text)
+    positions = word_starts(text)
+    rule = _first_rule(lexicon, text, positions)
     tokens = patterns.NAME_TOKEN.findall(text)
 
     category = subcategory = decided_by = None
@@ -81,12 +77,12 @@ def _explain(lexicon: Lexicon, description: str) -> Explanation:
     is_drug_item = category in lexicon.drug_detail_categories and (bool(hits) or category == PHARMACEUTICALS)
     if is_drug_item:
         strength = details.parse_strength(text)
-        dosage_form = details.parse_dosage_form(text)
+        dosage_form = details.parse_dosage_form(text, positions)
         if hits:
             topical = category == PHARMACEUTICALS and (
                 dosage_form in patterns.TOPICAL_FORMS or patterns.TOPICAL_WORDS.search(text) is not None
             )
-            info = drugs.resolve(lexicon, hits, topical)
+            info = drugs.resolve(lexicon, drugs.add_implied_acetaminophen(lexicon, hits, strength), topical)
             drug_name, drug_class, ingredients = info.drug_name, info.drug_class, info.ingredients
             dosage_form = dosage_form or info.dosage_form
     if category == PHARMACEUTICALS:
@@ -106,7 +102,7 @@ def _explain(lexicon: Lexicon, description: str) -> Explanation:
         quantity_unit=quantity_unit,
         refills=details.parse_refills(text),
         is_retrospective=details.is_retrospective(text),
-        body_region=body_region(lexicon, text),
+        body_region=body_region(lexicon, text, positions),
     )
     return Explanation(
         description=description,
