@@ -138,44 +138,57 @@ class Ingester:
             engine.dispose()
 
     def _run(self, store: Store, paths: Sequence, report: IngestReport, pool) -> None:
+        """Read and hash batch N+1 and parse it in the workers while batch N is written."""
+        pending = None
         for batch in _batches(find_letter_files(paths), self.batch_size):
             if self.stop_requested:
                 report.interrupted = True
-                return
+                break
             jobs, failures = self._read_batch(batch)
             known = store.known_hashes([job.sha256 for job in jobs])
             new_jobs = [job for job in jobs if job.sha256 not in known]
-            report.files_seen += len(batch)
             report.unchanged += len(jobs) - len(new_jobs)
             if pool is not None and len(new_jobs) > 1:
-                results = pool.map(parse_job, new_jobs, chunksize=max(1, len(new_jobs) // (self.workers * 4)))
+                parsing = pool.map_async(parse_job, new_jobs, chunksize=max(1, len(new_jobs) // (self.workers * 4)))
             else:
-                results = [parse_job(job) for job in new_jobs]
-            letters = [result for result in results if isinstance(result, LetterRows)]
-            failures += [result for result in results if isinstance(result, FailedFile)]
-            outcomes = store.write_batch(letters, failures, report.run_id)
-            store_failures = []
-            for letter, outcome in zip(letters, outcomes):
-                if outcome == INGESTED:
-                    report.ingested += 1
-                elif outcome == REPLACED:
-                    report.replaced += 1
-                elif outcome == UNCHANGED:
-                    report.unchanged += 1
-                else:
-                    store_failures.append(FailedFile(letter.case["source_path"], letter.sha256, "store",
-                                                     f"could not be stored: {outcome}"))
-            if store_failures:
-                store.record_failures(store_failures, report.run_id)
-                failures += store_failures
-            report.failed += len(failures)
-            report.failures.extend(failures)
-            for failure in failures:
-                self.on_failure(failure)
-            self.on_progress(len(batch))
-            if failures and self.strict:
-                report.interrupted = True
-                return
+                parsing = [parse_job(job) for job in new_jobs]
+            if pending is not None and not self._write(store, report, *pending):
+                pending = None
+                break
+            pending = (len(batch), failures, parsing)
+        if pending is not None:
+            self._write(store, report, *pending)
+
+    def _write(self, store: Store, report: IngestReport, files: int, failures: list[FailedFile], parsing) -> bool:
+        """Write one parsed batch; False when the run must stop (--strict and something failed)."""
+        report.files_seen += files
+        results = parsing if isinstance(parsing, list) else parsing.get()
+        letters = [result for result in results if isinstance(result, LetterRows)]
+        failures = failures + [result for result in results if isinstance(result, FailedFile)]
+        outcomes = store.write_batch(letters, failures, report.run_id)
+        store_failures = []
+        for letter, outcome in zip(letters, outcomes):
+            if outcome == INGESTED:
+                report.ingested += 1
+            elif outcome == REPLACED:
+                report.replaced += 1
+            elif outcome == UNCHANGED:
+                report.unchanged += 1
+            else:
+                store_failures.append(FailedFile(letter.case["source_path"], letter.sha256, "store",
+                                                 f"could not be stored: {outcome}"))
+        if store_failures:
+            store.record_failures(store_failures, report.run_id)
+            failures += store_failures
+        report.failed += len(failures)
+        report.failures.extend(failures)
+        for failure in failures:
+            self.on_failure(failure)
+        self.on_progress(files)
+        if failures and self.strict:
+            report.interrupted = True
+            return False
+        return True
 
     def _read_batch(self, batch: list[SourceFile]) -> tuple[list[ParseJob], list[FailedFile]]:
         jobs, failures = [], []

@@ -1,0 +1,243 @@
+"""Ingest speed, memory and query time, each beside its baseline, measured in one run.
+
+    python benchmarks/run.py                       # the full run: 20,000 text, 2,000 PDF, 200,000 for queries
+    python benchmarks/run.py --text 2000 --pdf 200 --scale 20000   # a quick look
+
+Stages (each a separate process, timed by wall clock, memory sampled from /proc every 20 ms):
+  text    `imrdb ingest` of N generated text letters into a new SQLite database, against the floor a
+          user gets without imrdb: read the same files and load them with sqlite-utils into one
+          table with an FTS5 (porter) index.
+  reingest the same `imrdb ingest` again: every file unchanged (hash check, no parsing), against
+          the first ingest.
+  pdf     `imrdb ingest` of M generated PDF letters, against pypdfium2 text extraction alone
+          (one process, every page of every file).
+  memory  peak resident memory of the ingest's main process, and of its whole process tree.
+  query   the headline "uphold rate by reviewer specialty for a drug" query (the canned query
+          `uphold_rate_by_specialty` with treatment=soma) on a database of S letters, made by
+          copying the text database's letters with new case numbers.
+Prints a table and writes it to benchmarks/out/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402  (benchmarks/corpus.py)
+
+FLOOR = """
+import sys, pathlib, sqlite_utils
+folder, db_path = sys.argv[1], sys.argv[2]
+db = sqlite_utils.Database(db_path)
+files = sorted(pathlib.Path(folder).rglob("*.txt"))
+db["letters"].insert_all(({"path": str(p), "text": p.read_text(encoding="utf-8", errors="replace")} for p in files),
+                         batch_size=1000)
+db["letters"].enable_fts(["text"], tokenize="porter")
+print(db["letters"].count)
+"""
+
+EXTRACT = """
+import sys, pathlib, pypdfium2
+pages = 0
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.pdf")):
+    document = pypdfium2.PdfDocument(str(path))
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        textpage.get_text_range()
+        textpage.close(); page.close(); pages += 1
+    document.close()
+print(pages)
+"""
+
+
+def _tree(pid: int) -> list[int]:
+    pids, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    stack.extend(int(child) for child in handle.read().split())
+        except OSError:
+            pass
+    return pids
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure(command: list[str]) -> tuple[float, float, float, str]:
+    """Run a command; return (seconds, peak MB of the main process, peak MB of its process tree, stdout)."""
+    peak_main = peak_tree = 0.0
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak_main, peak_tree
+        while not done.is_set():
+            peak_main = max(peak_main, _rss_mb(process.pid))
+            peak_tree = max(peak_tree, sum(_rss_mb(pid) for pid in _tree(process.pid)))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err[-2000:]}")
+    return elapsed, peak_main, peak_tree, out
+
+
+def fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+def ensure_corpus(folder: Path, count: int, fmt: str, workers: int) -> Path:
+    marker = folder / f".complete-{count}"
+    if not marker.exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        print(f"generating {count:,} {fmt} letters in {folder} ...", flush=True)
+        corpus.generate(folder, count, fmt=fmt, seed=20261123, workers=workers)
+        marker.touch()
+    return folder
+
+
+def scale_database(source: Path, target: Path, letters: int) -> int:
+    """Copy `source` and repeat its letters (new ids and case numbers) until it holds `letters` cases."""
+    shutil.copy(source, fresh(target))
+    connection = sqlite3.connect(target)
+    connection.execute("PRAGMA journal_mode=WAL")
+    have = connection.execute("select count(*) from cases").fetchone()[0]
+    base = {table: connection.execute(f"select max(id) from {table}").fetchone()[0]
+            for table in ("cases", "disputed_items", "guideline_citations")}
+    copy = 1
+    while have < letters:
+        take = min(base["cases"], letters - have)
+        offsets = {table: base[table] * copy for table in base}
+        with connection:
+            connection.execute(f"""
+                insert into cases select id + {offsets['cases']}, case_number || '-{copy}', date_assigned,
+                  date_of_injury, decision_date, ur_denial_date, application_received, decision_year, decision_month,
+                  priority, patient_age, patient_sex, reviewer_id, outcome, item_count, case_summary, letter_text,
+                  parse_warnings, warning_count, source_path || '#{copy}', source_sha256 || '{copy}', source_format,
+                  ingested_at, ingest_run_id, parser_version
+                from cases where id <= {take}""")
+            connection.execute(f"""
+                insert into disputed_items select id + {offsets['disputed_items']}, case_id + {offsets['cases']},
+                  position, description, decision, rationale, medically_necessary, original_request, authorized_request,
+                  treatment_category, treatment_subcategory, drug_name, drug_class, strength, dosage_form, quantity,
+                  quantity_unit, refills, is_retrospective, body_region, lexicon_version
+                from disputed_items where case_id <= {take}""")
+            connection.execute(f"""
+                insert into guideline_citations select id + {offsets['guideline_citations']},
+                  disputed_item_id + {offsets['disputed_items']}, case_id + {offsets['cases']}, position, role, source,
+                  text, guideline, year, topic, pages
+                from guideline_citations where case_id <= {take}""")
+        have += take
+        copy += 1
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.execute("ANALYZE")
+    connection.close()
+    return have
+
+
+def time_query(database: Path, treatment: str = "soma", repeats: int = 7) -> tuple[float, int]:
+    metadata = yaml.safe_load((ROOT / "datasette-metadata.yml").read_text())
+    sql = metadata["databases"]["imr"]["queries"]["uphold_rate_by_specialty"]["sql"]
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    timings, rows = [], []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        rows = connection.execute(sql, {"treatment": treatment}).fetchall()
+        timings.append(time.perf_counter() - started)
+    connection.close()
+    return statistics.median(timings) * 1000, sum(row[1] for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--text", type=int, default=20_000, help="text letters to ingest")
+    parser.add_argument("--pdf", type=int, default=2_000, help="PDF letters to ingest")
+    parser.add_argument("--scale", type=int, default=200_000, help="letters in the query database")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="imrdb ingest --workers")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    imrdb = [sys.executable, "-m", "imrdb.cli", "ingest", "-q", "--workers", str(args.workers)]
+
+    text_dir = ensure_corpus(out / f"text-{args.text}", args.text, "txt", args.workers)
+    pdf_dir = ensure_corpus(out / f"pdf-{args.pdf}", args.pdf, "pdf", args.workers)
+    rows = []
+
+    floor_s, _, floor_mem, _ = measure([sys.executable, "-c", FLOOR, str(text_dir), str(fresh(out / "floor.db"))])
+    text_db = fresh(out / "text.db")
+    ingest_s, ingest_main, ingest_tree, summary = measure(imrdb + [str(text_dir), "--db", str(text_db)])
+    assert f"{args.text} ingested" in summary, summary
+    rows.append((f"ingest {args.text:,} text letters", f"{ingest_s:.2f} s", f"{floor_s:.2f} s (sqlite-utils + FTS5)",
+                 ingest_s / floor_s, "<= 1.5x"))
+    again_s, again_main, _, summary = measure(imrdb + [str(text_dir), "--db", str(text_db)])
+    assert f"{args.text} unchanged" in summary, summary
+    rows.append((f"re-ingest {args.text:,} unchanged", f"{again_s:.2f} s", f"{ingest_s:.2f} s (first ingest)",
+                 again_s / ingest_s, "<= 0.25x"))
+
+    extract_s, _, _, pages = measure([sys.executable, "-c", EXTRACT, str(pdf_dir)])
+    pdf_s, pdf_main, pdf_tree, summary = measure(imrdb + [str(pdf_dir), "--db", str(fresh(out / "pdf.db"))])
+    assert f"{args.pdf} ingested" in summary, summary
+    rows.append((f"ingest {args.pdf:,} PDF letters", f"{pdf_s:.2f} s", f"{extract_s:.2f} s (pypdfium2 extraction, {pages.strip()} pages)",
+                 pdf_s / extract_s, "<= 1.2x"))
+
+    peak_main = max(ingest_main, again_main, pdf_main)
+    peak_tree = max(ingest_tree, pdf_tree)
+    rows.append(("peak memory, ingest main process", f"{peak_main:.0f} MB", f"{floor_mem:.0f} MB (floor process)",
+                 None, "< 300 MB"))
+    rows.append((f"peak memory, ingest + {args.workers} workers", f"{peak_tree:.0f} MB", "", None, ""))
+
+    scaled = scale_database(text_db, out / "scaled.db", args.scale)
+    query_ms, matched = time_query(out / "scaled.db")
+    rows.append((f"uphold rate by specialty for soma, {scaled:,} letters", f"{query_ms:.0f} ms",
+                 f"{matched:,} items matched", None, "< 300 ms"))
+
+    lines = [f"imrdb benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, --workers {args.workers}", "",
+             "| measure | imrdb | baseline | ratio | target |", "| --- | --- | --- | --- | --- |"]
+    for name, value, baseline, ratio, target in rows:
+        lines.append(f"| {name} | {value} | {baseline} | {'' if ratio is None else f'{ratio:.2f}x'} | {target} |")
+    lines.append("")
+    lines.append(f"text: {args.text / ingest_s:,.0f} letters/s imrdb vs {args.text / floor_s:,.0f} letters/s floor; "
+                 f"pdf: {args.pdf / pdf_s:,.0f} letters/s imrdb vs {args.pdf / extract_s:,.0f} letters/s extraction")
+    report = "\n".join(lines)
+    (out / "results.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
