@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - older Pythons
 WORD_CHARS = frozenset(string.ascii_lowercase + string.digits + "_")
 _WORD_START = re.compile(r"\b\w")
 _LEADING_BOUNDARY = re.compile(r"^(?:\\b)+")
+_MISSING = object()
 
 
 class PatternShapeError(ValueError):
@@ -169,16 +170,22 @@ class WordStartMatcher:
                 else:
                     for char in chars:
                         by_char.setdefault(char, []).append((index, body))
+        self._by_pair = by_pair
+        self._by_char = by_char
+        self._anchored = anchored
         self._groups: dict[str, int] = {}
-        self._pair: dict[str, re.Pattern[str]] = {}
-        self._pair_at_start: dict[str, re.Pattern[str]] = {}
-        for pair, alternatives in by_pair.items():
-            merged = alternatives + by_char.get(pair[0], [])
-            self._pair[pair] = self._compile(merged)
-            self._pair_at_start[pair] = self._compile(merged + anchored)
-        self._char = {char: self._compile(alts) for char, alts in by_char.items()}
-        self._char_at_start = {char: self._compile(alts + anchored) for char, alts in by_char.items()}
-        self._anchored_only = self._compile(anchored) if anchored else None
+        # expressions are compiled on first use, per (two-character key, at text start): loading stays
+        # fast and only the keys real text contains are ever compiled
+        self._cache: dict[str, re.Pattern[str] | None] = {}
+        self._cache_at_start: dict[str, re.Pattern[str] | None] = {}
+
+    def _build(self, key: str, at_start: bool) -> re.Pattern[str] | None:
+        alternatives = list(self._by_pair.get(key, ())) + list(self._by_char.get(key[:1], ()))
+        if at_start:
+            alternatives += self._anchored
+        regex = self._compile(alternatives) if alternatives else None
+        (self._cache_at_start if at_start else self._cache)[key] = regex
+        return regex
 
     def _compile(self, alternatives: list[tuple[int, str]]) -> re.Pattern[str]:
         alternatives = sorted(alternatives, key=lambda item: item[0])  # stable: keeps file order
@@ -196,12 +203,13 @@ class WordStartMatcher:
     def first_pattern(self, text: str, positions: list[int] | None = None) -> int | None:
         """Index of the first pattern (in the given order) that matches at any word start."""
         best = None
-        groups, pair_table, char_table = self._groups, self._pair, self._char
+        groups, cache, cache_at_start = self._groups, self._cache, self._cache_at_start
         for position in word_starts(text) if positions is None else positions:
-            if position == 0:
-                regex = self._pair_at_start.get(text[:2]) or self._char_at_start.get(text[:1]) or self._anchored_only
-            else:
-                regex = pair_table.get(text[position : position + 2]) or char_table.get(text[position])
+            key = text[position : position + 2]
+            table = cache if position else cache_at_start
+            regex = table.get(key, _MISSING)
+            if regex is _MISSING:
+                regex = self._build(key, position == 0)
             if regex is None:
                 continue
             match = regex.match(text, position)
@@ -215,12 +223,13 @@ class WordStartMatcher:
 
     def leftmost(self, text: str, positions: list[int] | None = None) -> tuple[int, re.Match[str]] | None:
         """(pattern index, match) at the earliest word start where any pattern matches."""
-        pair_table, char_table = self._pair, self._char
+        cache, cache_at_start = self._cache, self._cache_at_start
         for position in word_starts(text) if positions is None else positions:
-            if position == 0:
-                regex = self._pair_at_start.get(text[:2]) or self._char_at_start.get(text[:1]) or self._anchored_only
-            else:
-                regex = pair_table.get(text[position : position + 2]) or char_table.get(text[position])
+            key = text[position : position + 2]
+            table = cache if position else cache_at_start
+            regex = table.get(key, _MISSING)
+            if regex is _MISSING:
+                regex = self._build(key, position == 0)
             if regex is None:
                 continue
             match = regex.match(text, position)
