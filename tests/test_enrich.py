@@ -435,6 +435,10 @@ SERVICE_QUANTITIES = [
     ("Functional restoration program 160 hours", 160, "hour"),
     ("Gym membership for 6 months", 6, "month"),
     ("Physical therapy weekly for 6 weeks", 6, "session"),
+    ("Acupuncture x 6", 6, "session"),
+    ("Functional restoration program x 80 hours", 80, "hour"),
+    ("Trigger point injections x 4", 4, "count"),
+    ("Urine drug test x 4 per year", 4, "count"),
     ("Psychotherapy twice a week for 4 weeks", 8, "session"),
     ("MRI of the lumbosacral spine without contrast, 1.5 Tesla or higher only", None, None),
     ("Facet joint injections L4-5, L5-S1", None, None),
@@ -494,6 +498,7 @@ REGIONS = [
     ("MRI of Left lower extremity without contrast", "lower extremities"),
     ("EMG bilateral lower extremities", "lower extremities"),
     ("Pre-op chest x-ray", "chest"),
+    ("X-ray L/S spine", "lumbar spine"),
     ("Sacroiliac joint injection right", "sacroiliac joint"),
     ("Back support", "lumbar spine"),
     ("TENS unit", None),
@@ -561,6 +566,14 @@ def test_coverage_counts_and_lists_misses_most_frequent_first():
 def test_lexicon_version_is_a_stable_hash():
     assert re.fullmatch(r"[0-9a-f]{16}", lexicon_version())
     assert lexicon_version() == lexicon_version()
+
+
+def test_lexicon_version_ignores_the_readme(lexicon_copy):
+    before = lexicon_version()
+    with open(lexicon_copy / "README.md", "a") as handle:
+        handle.write("\nA curator's note.\n")
+    reload_lexicon()
+    assert lexicon_version() == before
 
 
 @pytest.fixture

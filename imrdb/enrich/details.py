@@ -5,15 +5,10 @@ Each function reads text already passed through patterns.normalize().
 
 from __future__ import annotations
 
-import re
-
 from . import patterns
 
-_SPACES_AROUND_SEPARATORS = re.compile(r"\s*([/-])\s*")
-
-
 def _clean_number_chain(chain: str) -> str:
-    return _SPACES_AROUND_SEPARATORS.sub(r"\1", chain.strip())
+    return patterns.SPACES_AROUND_SEPARATORS.sub(r"\1", chain.strip())
 
 
 def parse_strength(text: str) -> str | None:
@@ -26,13 +21,13 @@ def parse_strength(text: str) -> str | None:
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
     for match in patterns.STRENGTH_PERCENT_CHAIN.finditer(text):
-        found.append((match.start(), re.sub(r"\s+", "", match.group(0))))
+        found.append((match.start(), patterns.WHITESPACE.sub("", match.group(0))))
         taken.append(match.span())
     for match in patterns.STRENGTH.finditer(text):
         if any(start <= match.start() < end for start, end in taken):
             continue
         number = _clean_number_chain(match.group("num"))
-        unit = re.sub(r"\s+", "", match.group("unit"))
+        unit = patterns.WHITESPACE.sub("", match.group("unit"))
         if unit == "%":
             found.append((match.start(), f"{number}%"))
         else:
@@ -54,10 +49,10 @@ def _number(value: str) -> float:
     return float(value)
 
 
-def _service_unit(text: str) -> str:
+def _service_unit(text: str, sessions: bool = False) -> str:
     if "visit" in text or "appointment" in text:
         return "visit"
-    if "session" in text or "treatment" in text:
+    if sessions or "session" in text or "treatment" in text:
         return "session"
     return "count"
 
@@ -67,8 +62,10 @@ def _session_unit(text: str) -> str:
     return "visit" if ("visit" in text or "appointment" in text) else "session"
 
 
-def parse_quantity(text: str, is_drug: bool) -> tuple[float | None, str | None]:
+def parse_quantity(text: str, is_drug: bool, sessions: bool = False) -> tuple[float | None, str | None]:
     """(quantity, unit) the item asks for, or (None, None).
+
+    `sessions`: the item is a therapy counted in sessions ("Acupuncture x 6" is 6 sessions).
 
     Precedence: "QTY:480" > "#60" > "ninety count" > "60 tablets" > "12 sessions" / "visit times 2" >
     frequency x duration (services only) > "times 3" > "240g" > "1 container" > "seven day use" >
@@ -84,7 +81,7 @@ def parse_quantity(text: str, is_drug: bool) -> tuple[float | None, str | None]:
             package = match.group(2)
             if package:
                 return _number(match.group(1)), patterns.PACKAGE_UNIT[package]
-            return _number(match.group(1)), "count" if is_drug else _service_unit(text)
+            return _number(match.group(1)), "count" if is_drug else _service_unit(text, sessions)
 
     match = patterns.QUANTITY_COUNT.search(text)
     if match:
@@ -111,7 +108,7 @@ def parse_quantity(text: str, is_drug: bool) -> tuple[float | None, str | None]:
 
     match = patterns.QUANTITY_TIMES.search(text)
     if match:
-        return _number(match.group(1)), _service_unit(text) if not is_drug else "count"
+        return _number(match.group(1)), _service_unit(text, sessions) if not is_drug else "count"
 
     match = patterns.QUANTITY_MASS.search(text)
     if match:

@@ -6,11 +6,11 @@ fuzzy fallback for misspellings ("Carsoprodol", "Gabapenten").
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from . import patterns
 from .lexicon import FUZZY_MAX_LENGTH_DIFFERENCE, FUZZY_MIN_LENGTH, Lexicon
 from .models import DrugEntry
 
@@ -25,9 +25,8 @@ TOPICAL_COMPOUNDS = "Topical Compounds"
 SALT_WORDS = frozenset({"calcium", "magnesium", "potassium", "sodium", "zinc"})
 
 # "Hydrocodone 10/325 mg" is hydrocodone with acetaminophen: an opioid whose strength is written over
-# an acetaminophen dose. (Acetaminophen doses: 300, 325, 500, 650, 750 mg.)
+# an acetaminophen dose (patterns.ACETAMINOPHEN_STRENGTH).
 ACETAMINOPHEN_PARTNERS = frozenset({"hydrocodone", "oxycodone", "tramadol", "codeine", "dihydrocodeine"})
-ACETAMINOPHEN_STRENGTH = re.compile(r"/\s*(?:300|325|500|650|750)\b")
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def add_implied_acetaminophen(lexicon: Lexicon, hits: list[DrugEntry], strength:
         strength
         and len(hits) == 1
         and hits[0].generic in ACETAMINOPHEN_PARTNERS
-        and ACETAMINOPHEN_STRENGTH.search(strength)
+        and patterns.ACETAMINOPHEN_STRENGTH.search(strength)
         and "acetaminophen" in lexicon.drugs
     ):
         return [hits[0], lexicon.drugs["acetaminophen"]]

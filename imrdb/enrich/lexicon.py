@@ -208,9 +208,13 @@ def _load_stopwords(directory: Path) -> frozenset[str]:
     return frozenset(line.strip().lower() for _, line in _data_lines(directory / "fuzzy_stopwords.txt"))
 
 
+DATA_SUFFIXES = frozenset({".csv", ".yaml", ".yml", ".txt"})
+
+
 def _version(directory: Path) -> str:
+    """sha256 over the data files (not README.md: editing the documentation derives nothing new)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")):
+    for path in sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in DATA_SUFFIXES):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

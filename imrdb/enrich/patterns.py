@@ -106,6 +106,11 @@ STRENGTH = re.compile(
 # The second number must be an acetaminophen dose, so dates ("12/07/2016") never match.
 STRENGTH_APAP_FRACTION = re.compile(r"(?<![\w./])\d+(?:\.\d+)?\s*/\s*(?:300|325|500|650|750)(?![\w./%])(?!\s*(?:mg|mcg))")
 
+# The acetaminophen part of a combination strength: "10/325 mg" (doses of 300, 325, 500, 650, 750 mg).
+ACETAMINOPHEN_STRENGTH = re.compile(r"/\s*(?:300|325|500|650|750)\b")
+# Spaces around the separators of a strength chain: "10 / 325" -> "10/325".
+SPACES_AROUND_SEPARATORS = re.compile(r"\s*([/-])\s*")
+
 # --------------------------------------------------------------------------- dosage forms
 
 # Stated dosage forms, canonical name -> pattern; the first one mentioned in the text wins.
@@ -121,7 +126,7 @@ DOSAGE_FORMS: dict[str, str] = {
     "suspension": r"\bsuspensions?\b",
     "solution": r"\bsolutions?\b|\bliquid\b|\belixir\b|\bsyrup\b",
     "spray": r"\bsprays?\b",
-    "injection": r"\binjections?\b|\binjectable\b|\bvials?\b",
+    "injection": r"\binjections?\b|\binjectable\b|\bvials?\b|\bim\b|\bintramuscular\b",
     "powder": r"\bpowders?\b|\bpackets?\b",
     "film": r"\b(?:buccal )?films?\b",
     "lozenge": r"\blozenges?\b|\btroches?\b",
@@ -184,11 +189,13 @@ QUANTITY_FREQUENCY = re.compile(
 # "weekly for 6 weeks" -> 6.
 QUANTITY_WEEKLY = re.compile(rf"\bweekly\s*(?:for|x)\s*{_QNUM}\s*(?:weeks?|wks?)\b")
 # "times 3", "x 4" with no frequency before it.
-QUANTITY_TIMES = re.compile(rf"(?<![\d.]\s)(?<![\d.])\b(?:times|x)\s*{_QNUM}\b(?!\s*(?:weeks?|wks?|days?|months?|/|mg|mcg|%))")
+QUANTITY_TIMES = re.compile(
+    rf"(?<![\d.]\s)(?<![\d.])\b(?:times|x)\s*{_QNUM}\b(?!\s*(?:weeks?|wks?|days?|months?|hours?|hrs?|/|mg|mcg|%))"
+)
 # Mass or volume: "240g", "121gm", "120 grams", "4 oz".
-QUANTITY_MASS = re.compile(rf"(?<![-\d.]){_QNUM}\s*(g|gm|gms|grams?|ml|oz|ounces?)\b(?!\s*/)")
+QUANTITY_MASS = re.compile(rf"(?<![-\d.]){_QNUM}\s*(g|gm|gms|gr|grams?|ml|oz|ounces?)\b(?!\s*/)")
 MASS_UNIT = {
-    "g": "g", "gm": "g", "gms": "g", "gram": "g", "grams": "g", "ml": "ml", "oz": "oz",
+    "g": "g", "gm": "g", "gms": "g", "gr": "g", "gram": "g", "grams": "g", "ml": "ml", "oz": "oz",
     "ounce": "oz", "ounces": "oz",
 }
 # "1 container of", "2 tubes".

@@ -13,7 +13,9 @@ from .models import DrugEntry, Explanation, Rule, Treatment
 from .wordmatch import word_starts
 
 PHARMACEUTICALS = "Pharmaceuticals"
-CACHE_SIZE = 1 << 17
+# Therapies whose bare counts ("Acupuncture x 6", "#6") are sessions.
+SESSION_CATEGORIES = frozenset({"Rehabilitation", "Therapies"})
+CACHE_SIZE = 1 << 15  # distinct descriptions remembered per process (~0.5 KB each)
 
 
 def classify(description: str) -> Treatment:
@@ -89,7 +91,11 @@ def _explain(lexicon: Lexicon, description: str) -> Explanation:
         drug_class = drug_class or subcategory  # a class word alone ("opioid medication")
         subcategory = drug_class
 
-    quantity, quantity_unit = details.parse_quantity(text, is_drug=category == PHARMACEUTICALS)
+    quantity, quantity_unit = details.parse_quantity(
+        text,
+        is_drug=category == PHARMACEUTICALS,
+        sessions=category in SESSION_CATEGORIES or (category, subcategory) == ("Psych Services", "Therapies"),
+    )
     treatment = Treatment(
         treatment_category=category,
         treatment_subcategory=subcategory,
