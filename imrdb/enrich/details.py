@@ -20,7 +20,7 @@ def parse_strength(text: str) -> str | None:
         return None
     found: list[tuple[int, str]] = []
     taken: list[tuple[int, int]] = []
-    for match in patterns.STRENGTH_PERCENT_CHAIN.finditer(text):
+    for match in patterns.STRENGTH_PERCENT_CHAIN.finditer(text) if "%" in text else ():
         found.append((match.start(), patterns.WHITESPACE.sub("", match.group(0))))
         taken.append(match.span())
     for match in patterns.STRENGTH.finditer(text):
@@ -75,15 +75,15 @@ def parse_quantity(text: str, is_drug: bool, sessions: bool = False) -> tuple[fl
     if not patterns.ANY_DIGIT.search(text):
         return None, None
 
-    for regex in (patterns.QUANTITY_QTY, patterns.QUANTITY_HASH):
-        match = regex.search(text)
+    for regex, hint in ((patterns.QUANTITY_QTY, "qty"), (patterns.QUANTITY_HASH, "#")):
+        match = regex.search(text) if hint in text else None
         if match:
             package = match.group(2)
             if package:
                 return _number(match.group(1)), patterns.PACKAGE_UNIT[package]
             return _number(match.group(1)), "count" if is_drug else _service_unit(text, sessions)
 
-    match = patterns.QUANTITY_COUNT.search(text)
+    match = patterns.QUANTITY_COUNT.search(text) if "count" in text else None
     if match:
         return _number(match.group(1) or match.group(2)), "count"
 
@@ -91,18 +91,19 @@ def parse_quantity(text: str, is_drug: bool, sessions: bool = False) -> tuple[fl
     if match:
         return _number(match.group(1)), "count"
 
-    match = patterns.QUANTITY_SESSIONS.search(text)
-    if match:
-        return _number(match.group(1)), _service_unit(match.group(2))
-    match = patterns.QUANTITY_SESSIONS_AFTER.search(text)
-    if match:
-        return _number(match.group(2)), _service_unit(match.group(1))
+    if "session" in text or "visit" in text or "treatment" in text or "appointment" in text:
+        match = patterns.QUANTITY_SESSIONS.search(text)
+        if match:
+            return _number(match.group(1)), _service_unit(match.group(2))
+        match = patterns.QUANTITY_SESSIONS_AFTER.search(text)
+        if match:
+            return _number(match.group(2)), _service_unit(match.group(1))
 
     if not is_drug:
         match = patterns.QUANTITY_FREQUENCY.search(text)
         if match:
             return _number(match.group(1)) * _number(match.group(2)), _session_unit(text)
-        match = patterns.QUANTITY_WEEKLY.search(text)
+        match = patterns.QUANTITY_WEEKLY.search(text) if "weekly" in text else None
         if match:
             return _number(match.group(1)), _session_unit(text)
 

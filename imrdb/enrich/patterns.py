@@ -63,9 +63,10 @@ _TENS = {
 }
 _NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred"], key=len, reverse=True))
 # A run of number words: "one hundred twenty", "twenty-one", "ninety".
-NUMBER_WORDS = re.compile(rf"\b(?:{_NUMBER_WORD})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{_NUMBER_WORD}))*\b")
+NUMBER_WORDS = re.compile(
+    rf"\b(?:once|twice|thrice|(?:{_NUMBER_WORD})(?:(?:[\s-]+(?:and[\s-]+)?)(?:{_NUMBER_WORD}))*)\b"
+)
 # "once/twice/thrice a week" read as "1/2/3 times a week".
-ONCE_TWICE = re.compile(r"\b(once|twice|thrice)\b")
 _ONCE_TWICE = {"once": "1 times", "twice": "2 times", "thrice": "3 times"}
 
 
@@ -83,10 +84,14 @@ def _number_run_value(run: str) -> int:
     return total + current
 
 
+def _number_run_digits(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return _ONCE_TWICE.get(run) or str(_number_run_value(run))
+
+
 def digits_for_number_words(text: str) -> str:
     """'Twelve visits, twice a week' -> '12 visits, 2 times a week' (normalised text in and out)."""
-    text = ONCE_TWICE.sub(lambda m: _ONCE_TWICE[m.group(1)], text)
-    return NUMBER_WORDS.sub(lambda m: str(_number_run_value(m.group(0))), text)
+    return NUMBER_WORDS.sub(_number_run_digits, text)
 
 
 # --------------------------------------------------------------------------- strength

@@ -176,16 +176,17 @@ class WordStartMatcher:
         self._groups: dict[str, int] = {}
         # expressions are compiled on first use, per (two-character key, at text start): loading stays
         # fast and only the keys real text contains are ever compiled
-        self._cache: dict[str, re.Pattern[str] | None] = {}
-        self._cache_at_start: dict[str, re.Pattern[str] | None] = {}
+        # each entry: (expression, smallest pattern index it holds), or None when no pattern can start there
+        self._cache: dict[str, tuple[re.Pattern[str], int] | None] = {}
+        self._cache_at_start: dict[str, tuple[re.Pattern[str], int] | None] = {}
 
-    def _build(self, key: str, at_start: bool) -> re.Pattern[str] | None:
+    def _build(self, key: str, at_start: bool) -> tuple[re.Pattern[str], int] | None:
         alternatives = list(self._by_pair.get(key, ())) + list(self._by_char.get(key[:1], ()))
         if at_start:
             alternatives += self._anchored
-        regex = self._compile(alternatives) if alternatives else None
-        (self._cache_at_start if at_start else self._cache)[key] = regex
-        return regex
+        entry = (self._compile(alternatives), min(index for index, _ in alternatives)) if alternatives else None
+        (self._cache_at_start if at_start else self._cache)[key] = entry
+        return entry
 
     def _compile(self, alternatives: list[tuple[int, str]]) -> re.Pattern[str]:
         alternatives = sorted(alternatives, key=lambda item: item[0])  # stable: keeps file order
@@ -196,30 +197,26 @@ class WordStartMatcher:
             parts.append(f"(?P<{name}>{body})")
         return re.compile("|".join(parts), re.DOTALL)
 
-    def positions(self, text: str) -> list[int]:
-        """The word starts of `text` (and 0): where patterns are tried. Reusable across matchers."""
-        return word_starts(text)
-
     def first_pattern(self, text: str, positions: list[int] | None = None) -> int | None:
         """Index of the first pattern (in the given order) that matches at any word start."""
-        best = None
+        best = self.count
         groups, cache, cache_at_start = self._groups, self._cache, self._cache_at_start
         for position in word_starts(text) if positions is None else positions:
             key = text[position : position + 2]
             table = cache if position else cache_at_start
-            regex = table.get(key, _MISSING)
-            if regex is _MISSING:
-                regex = self._build(key, position == 0)
-            if regex is None:
+            entry = table.get(key, _MISSING)
+            if entry is _MISSING:
+                entry = self._build(key, position == 0)
+            if entry is None or entry[1] >= best:  # nothing here could beat what was found
                 continue
-            match = regex.match(text, position)
+            match = entry[0].match(text, position)
             if match is not None:
                 index = groups[match.lastgroup]  # type: ignore[index]
-                if best is None or index < best:
+                if index < best:
                     best = index
                     if best == 0:
                         break
-        return best
+        return None if best == self.count else best
 
     def leftmost(self, text: str, positions: list[int] | None = None) -> tuple[int, re.Match[str]] | None:
         """(pattern index, match) at the earliest word start where any pattern matches."""
@@ -227,12 +224,12 @@ class WordStartMatcher:
         for position in word_starts(text) if positions is None else positions:
             key = text[position : position + 2]
             table = cache if position else cache_at_start
-            regex = table.get(key, _MISSING)
-            if regex is _MISSING:
-                regex = self._build(key, position == 0)
-            if regex is None:
+            entry = table.get(key, _MISSING)
+            if entry is _MISSING:
+                entry = self._build(key, position == 0)
+            if entry is None:
                 continue
-            match = regex.match(text, position)
+            match = entry[0].match(text, position)
             if match is not None:
                 return self._groups[match.lastgroup], match  # type: ignore[index]
         return None
