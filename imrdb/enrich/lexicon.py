@@ -26,7 +26,7 @@ DEFAULT_DIR = Path(__file__).resolve().parents[2] / "data" / "lexicon"
 DRUG_MARKER = "drug_names"
 
 # Fuzzy matching only ever considers words this long, against names of the same first letter and a
-# length within FUZZY_MAX_LENGTH_DIFFERENCE; see drugs.fuzzy_drug().
+# length within FUZZY_MAX_LENGTH_DIFFERENCE; see drugs.fuzzy_match().
 FUZZY_MIN_LENGTH = 6
 FUZZY_MAX_LENGTH_DIFFERENCE = 2
 
@@ -44,7 +44,6 @@ class Lexicon:
     max_name_tokens: int
     multiword_first_tokens: frozenset[str]
     combinations: dict[frozenset[str], DrugEntry]  # ingredient set -> a product with exactly those
-    ingredient_class: dict[str, str]  # single ingredient -> its own class
     topical_class: dict[str, str]
     fuzzy_names: dict[tuple[str, int], tuple[str, ...]]  # (first letter, length) -> one-word keys
     fuzzy_stopwords: frozenset[str]
@@ -224,15 +223,9 @@ def _load(directory: Path) -> Lexicon:
     classes = _load_drug_classes(directory)
     drugs = _load_drugs(directory, classes)
     combinations: dict[frozenset[str], DrugEntry] = {}
-    ingredient_class: dict[str, str] = {}
     for entry in drugs.values():
         if len(entry.ingredients) > 1:
             combinations.setdefault(frozenset(entry.ingredients), entry)
-        else:
-            ingredient_class.setdefault(entry.generic, entry.drug_class)
-    for entry in drugs.values():  # the generic's own row ("diclofenac") wins over a brand's ("Flector")
-        if len(entry.ingredients) == 1 and entry.key == name_key(entry.generic):
-            ingredient_class[entry.generic] = entry.drug_class
     fuzzy: dict[tuple[str, int], list[str]] = {}
     for key in drugs:
         if " " not in key and len(key) >= FUZZY_MIN_LENGTH - FUZZY_MAX_LENGTH_DIFFERENCE and key.isalpha():
@@ -248,7 +241,6 @@ def _load(directory: Path) -> Lexicon:
         max_name_tokens=max(token_counts, default=1),
         multiword_first_tokens=frozenset(key.split(" ")[0] for key in drugs if " " in key),
         combinations=combinations,
-        ingredient_class=ingredient_class,
         topical_class=_load_topical(directory, classes),
         fuzzy_names={k: tuple(v) for k, v in fuzzy.items()},
         fuzzy_stopwords=_load_stopwords(directory),
