@@ -172,21 +172,19 @@ class WordStartMatcher:
                         by_char.setdefault(char, []).append((index, body))
         self._by_pair = by_pair
         self._by_char = by_char
-        self._anchored = anchored
         self._groups: dict[str, int] = {}
-        # expressions are compiled on first use, per (two-character key, at text start): loading stays
-        # fast and only the keys real text contains are ever compiled
-        # each entry: (expression, smallest pattern index it holds), or None when no pattern can start there
-        self._cache: dict[str, tuple[re.Pattern[str], int] | None] = {}
-        self._cache_at_start: dict[str, tuple[re.Pattern[str], int] | None] = {}
+        # Expressions are compiled on first use: one per two-character key (alternatives that begin
+        # with those two literal characters) and one per first character (the rest), so no
+        # alternative is compiled twice and only the keys real text contains are ever compiled.
+        # Each entry: (expression, smallest pattern index it holds), or None when there is none.
+        self._pairs: dict[str, tuple[re.Pattern[str], int] | None] = {}
+        self._chars: dict[str, tuple[re.Pattern[str], int] | None] = {}
+        self._anchored = self._entry(anchored)
 
-    def _build(self, key: str, at_start: bool) -> tuple[re.Pattern[str], int] | None:
-        alternatives = list(self._by_pair.get(key, ())) + list(self._by_char.get(key[:1], ()))
-        if at_start:
-            alternatives += self._anchored
-        entry = (self._compile(alternatives), min(index for index, _ in alternatives)) if alternatives else None
-        (self._cache_at_start if at_start else self._cache)[key] = entry
-        return entry
+    def _entry(self, alternatives: list[tuple[int, str]]) -> tuple[re.Pattern[str], int] | None:
+        if not alternatives:
+            return None
+        return self._compile(alternatives), min(index for index, _ in alternatives)
 
     def _compile(self, alternatives: list[tuple[int, str]]) -> re.Pattern[str]:
         alternatives = sorted(alternatives, key=lambda item: item[0])  # stable: keeps file order
@@ -197,41 +195,46 @@ class WordStartMatcher:
             parts.append(f"(?P<{name}>{body})")
         return re.compile("|".join(parts), re.DOTALL)
 
-    def first_pattern(self, text: str, positions: list[int] | None = None) -> int | None:
-        """Index of the first pattern (in the given order) that matches at any word start."""
-        best = self.count
-        groups, cache, cache_at_start = self._groups, self._cache, self._cache_at_start
-        for position in word_starts(text) if positions is None else positions:
-            key = text[position : position + 2]
-            table = cache if position else cache_at_start
-            entry = table.get(key, _MISSING)
-            if entry is _MISSING:
-                entry = self._build(key, position == 0)
-            if entry is None or entry[1] >= best:  # nothing here could beat what was found
+    def _candidates(self, text: str, position: int) -> tuple:
+        key = text[position : position + 2]
+        pair = self._pairs.get(key, _MISSING)
+        if pair is _MISSING:
+            pair = self._pairs[key] = self._entry(self._by_pair.get(key, []))
+        char = self._chars.get(key[:1], _MISSING)
+        if char is _MISSING:
+            char = self._chars[key[:1]] = self._entry(self._by_char.get(key[:1], []))
+        return (pair, char, self._anchored) if position == 0 else (pair, char)
+
+    def _best_at(self, text: str, position: int, bound: int) -> tuple[int, re.Match[str]] | None:
+        """The lowest-index pattern below `bound` that matches at `position`, with its match."""
+        found = None
+        for entry in self._candidates(text, position):
+            if entry is None or entry[1] >= bound:  # nothing in it could beat what was found
                 continue
             match = entry[0].match(text, position)
             if match is not None:
-                index = groups[match.lastgroup]  # type: ignore[index]
-                if index < best:
-                    best = index
-                    if best == 0:
-                        break
+                index = self._groups[match.lastgroup]  # type: ignore[index]
+                if index < bound:
+                    bound, found = index, (index, match)
+        return found
+
+    def first_pattern(self, text: str, positions: list[int] | None = None) -> int | None:
+        """Index of the first pattern (in the given order) that matches at any word start."""
+        best = self.count
+        for position in word_starts(text) if positions is None else positions:
+            found = self._best_at(text, position, best)
+            if found is not None:
+                best = found[0]
+                if best == 0:
+                    break
         return None if best == self.count else best
 
     def leftmost(self, text: str, positions: list[int] | None = None) -> tuple[int, re.Match[str]] | None:
         """(pattern index, match) at the earliest word start where any pattern matches."""
-        cache, cache_at_start = self._cache, self._cache_at_start
         for position in word_starts(text) if positions is None else positions:
-            key = text[position : position + 2]
-            table = cache if position else cache_at_start
-            entry = table.get(key, _MISSING)
-            if entry is _MISSING:
-                entry = self._build(key, position == 0)
-            if entry is None:
-                continue
-            match = entry[0].match(text, position)
-            if match is not None:
-                return self._groups[match.lastgroup], match  # type: ignore[index]
+            found = self._best_at(text, position, self.count)
+            if found is not None:
+                return found
         return None
 
 
