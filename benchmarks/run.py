@@ -164,6 +164,9 @@ def scale_database(source: Path, target: Path, letters: int) -> int:
                 from guideline_citations where case_id <= {take}""")
         have += take
         copy += 1
+    with connection:  # the store indexes rows as it writes them; these copies were written by SQL
+        for table in ("cases", "disputed_items"):
+            connection.execute(f"insert into {table}_fts ({table}_fts) values ('rebuild')")
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.execute("ANALYZE")
     connection.close()

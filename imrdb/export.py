@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from imrdb.db.engine import current_revision, database_url, head_revision, make_engine, migrate
 from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
+from imrdb.db.store import FULL_TEXT
 from imrdb.errors import ImrdbError
 from imrdb.serve import checkpoint
 
@@ -41,6 +42,8 @@ def export_sqlite(source_db: str, out_path: str | Path, on_table=None) -> dict[s
                     writer.execute(table.insert(), [row._asdict() for row in rows])
                     copied += len(rows)
                 counts[table.name] = copied
+                if table.name in FULL_TEXT:
+                    writer.exec_driver_sql(f"INSERT INTO {table.name}_fts ({table.name}_fts) VALUES ('rebuild')")
                 if on_table:
                     on_table(table.name, copied, total)
     except BaseException:

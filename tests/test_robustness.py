@@ -60,7 +60,10 @@ def snapshot(db: Path) -> dict:
             "citations": connection.execute("select count(*) from guideline_citations").fetchone()[0],
             "orphans": connection.execute(
                 "select count(*) from disputed_items where case_id not in (select id from cases)").fetchone()[0],
-            "fts": connection.execute("select count(*) from disputed_items_fts").fetchone()[0],
+            "fts": [connection.execute(f"insert into {table}_fts ({table}_fts, rank) values ('integrity-check', 1)").rowcount
+                    for table in ("cases", "disputed_items")],  # raises if the index disagrees with the rows
+            "search": connection.execute(
+                "select count(*) from disputed_items_fts where disputed_items_fts match 'medically'").fetchone()[0],
         }
 
 
@@ -145,19 +148,24 @@ def test_two_ingests_at_once_store_everything_once(batch, db_url):
 
 def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, tmp_path):
     db = tmp_path / "shared.db"  # new: both processes race to create and migrate it too
-    commands = [IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q", "-w", "1"]] * 2
+    commands = [IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "4", "-q", "-w", "1"]] * 2
     processes = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for command in commands]
-    while not db.exists() and all(process.poll() is None for process in processes):
-        time.sleep(0.02)
-    time.sleep(0.5)  # let the schema land
+    while all(process.poll() is None for process in processes):  # until the schema has landed
+        try:
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as connection:
+                if connection.execute("select count(*) from sqlite_master where name = 'items_detail'").fetchone()[0]:
+                    break
+        except sqlite3.OperationalError:
+            pass
+        time.sleep(0.01)
     datasette = make_datasette(db)
     answered = 0
     while any(process.poll() is None for process in processes):
         response = asyncio.run(datasette.client.get("/shared.json?sql=" + urllib.parse.quote("select count(*) from cases")))
         assert response.status_code == 200, response.text[:300]
         answered += 1
-        time.sleep(0.05)
+        time.sleep(0.01)
     outputs = [process.communicate() for process in processes]
     assert [process.returncode for process in processes] == [0, 0], outputs
     assert answered > 0

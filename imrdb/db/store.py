@@ -181,6 +181,7 @@ class Store:
             case_rows.append({**letter.case, "reviewer_id": self._reviewer_id(connection, letter.reviewer),
                               "ingested_at": stamp, "ingest_run_id": run_id})
         case_ids = self._insert(connection, cases, case_rows)
+        index_new_rows(connection, "cases", case_ids)
 
         item_rows, item_citations = [], []
         for case_id, index in zip(case_ids, to_write):
@@ -191,6 +192,7 @@ class Store:
         if not item_rows:
             return outcomes
         item_ids = self._insert(connection, disputed_items, item_rows)
+        index_new_rows(connection, "disputed_items", item_ids)
         citation_rows = [
             {**citation, "disputed_item_id": item_id, "case_id": case_id}
             for item_id, (case_id, citations) in zip(item_ids, item_citations)
@@ -270,6 +272,24 @@ class Store:
                 table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
                 for table in (cases, disputed_items, guideline_citations, reviewers, ingest_errors, ingest_runs)
             }
+
+
+# The searched columns of each table with a full-text index (SQLite FTS5; PostgreSQL indexes itself).
+FULL_TEXT = {"cases": ("case_summary",), "disputed_items": ("description", "rationale")}
+
+
+def index_new_rows(connection: Connection, table: str, ids: Sequence[int]) -> None:
+    """Add just-inserted rows to the table's SQLite full-text index, one statement per batch.
+
+    Migration 0004 replaced the per-row insert triggers with this: anything inserting rows
+    outside the store must call it (or rebuild the index)."""
+    if not ids or connection.dialect.name != "sqlite":
+        return
+    columns = ", ".join(FULL_TEXT[table])
+    connection.exec_driver_sql(
+        f"INSERT INTO {table}_fts (rowid, {columns}) SELECT id, {columns} FROM {table} WHERE id BETWEEN ? AND ?",
+        (min(ids), max(ids)),
+    )
 
 
 def _is_lock_error(error: OperationalError) -> bool:
