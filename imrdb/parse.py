@@ -235,6 +235,9 @@ def heading_start(body: str, lower: int, decision_start: int) -> int:
     floor = labels[-1].end() if labels else lower
     if not labels:
         return _skip_space(body, floor, decision_start)
+    # the previous rationale's concluding sentence ends before the heading, whatever the line breaks
+    for conclusion in p.CONCLUSION_END.finditer(body, floor, decision_start):
+        floor = conclusion.end()
     start = _last_sentence_end(body, floor, decision_start)
     if p.MODIFIED_TAIL.match(body, start, decision_start):
         original = None
@@ -242,15 +245,6 @@ def heading_start(body: str, lower: int, decision_start: int) -> int:
             pass
         if original is not None:
             start = _last_sentence_end(body, floor, original.start())
-    if start == floor:
-        # the previous rationale ended without a full stop: fall back to its conclusion's line
-        conclusion = None
-        for conclusion in p.MEDICAL_NECESSITY.finditer(body, floor, decision_start):
-            pass
-        if conclusion is not None:
-            newline = body.find("\n", conclusion.end(), decision_start)
-            if newline != -1:
-                start = newline + 1
     return _skip_space(body, start, decision_start)
 
 

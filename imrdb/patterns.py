@@ -39,7 +39,7 @@ LINE_LABEL = re.compile(
     r"|Decision\s+rationale\s*:"
     r"|HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE"
     r"|CLINICAL\s+CASE\s+SUMMARY"
-    r"|IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?"
+    r"|IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?"
     r"|The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions"
     r"|The\s+Expert\s+Reviewer\s+has\s+the\s+following\s+credentials\s*:"
     r"|State\(s\)\s+of\s+Licensure\s*:"
@@ -60,7 +60,7 @@ SPACE_RUN = re.compile(r"  +")
 # as "the following clinical case summary based on a review" from being taken for a title.
 SECTION_HOW = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$", re.MULTILINE)
 SECTION_SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\s*$", re.MULTILINE)
-SECTION_ISSUES = re.compile(r"^IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?\s*$", re.MULTILINE)
+SECTION_ISSUES = re.compile(r"^IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?\s*$", re.MULTILINE)
 
 SUMMARY_INTRO = re.compile(
     r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\b[^:]{0,200}:\s*",
@@ -182,8 +182,15 @@ ITEM_LABEL = re.compile(
 # "... the original request, Norco 10/325mg #35 is: Upheld", "SOMA 350MG #60:  Upheld".
 DECISION_LINE = re.compile(r"[ ]?:[ ]?(Upheld|Overturned)[ ]?\.?[ ]?$", re.IGNORECASE | re.MULTILINE)
 # A sentence that ends a rationale, so the next text is a new heading: a line ending in a full
-# stop, or a full stop run straight into a capital ("necessary.Acupuncture 18 sessions ...").
-SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))""")
+# stop, a full stop run straight into a capital ("necessary.Acupuncture 18 sessions ..."), or, in
+# text whose lines were re-flowed, a full stop, a space and a capitalized word. Item descriptions
+# never hold such a sentence break (none of the 136 real ones does), except modified requests,
+# which the parser treats apart. Abbreviations and initials ("Dr. Lee", "J. Smith") are not ends.
+SENTENCE_END = re.compile(
+    r"""[.!?]["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))"""
+    r"""|(?<![A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)(?<!\bNo)(?<!\bSt)(?<!\betc)(?<!\bapprox)"""
+    r"""\.["'”’)\]]?[ ](?=[A-Z0-9])"""
+)
 # Modified requests:
 #   "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims
 #    Administrator. The remaining IMR eligible portion of the original request, Norco 10/325mg #35 is"
@@ -191,11 +198,12 @@ SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))""")
 #    authorized an Evaluation only ... The original request, Partial Hospitalization day treatment is"
 MODIFIED_ORIGINAL = re.compile(r"\s+was\s+the\s+original\s+request\s*\.", re.IGNORECASE)
 MODIFIED_AUTHORIZED = re.compile(
-    r"^\s*(?P<authorized>.{1,400}?)\s+(?:was|were)\s+authori[sz]ed\s+by\s+the\s+Claims\s+Administrator\s*\.",
+    r"^\s*(?P<authorized>.{1,400}?)\s+(?:was|were)\s+(?:authori[sz]ed|certified|approved)\s+by\s+the\s+Claims\s+Administrator\s*\.",
     re.IGNORECASE | re.DOTALL,
 )
 MODIFIED_CA_AUTHORIZED = re.compile(
-    r"^\s*The\s+Claims\s+Administrator\s+authori[sz]ed\s+(?P<authorized>.{1,400}?)\s*,\s*leaving\b",
+    r"^\s*The\s+Claims\s+Administrator\s+(?:authori[sz]ed|certified|approved|modified\s+(?:the\s+request\s+)?to)\s+"
+    r"(?P<authorized>.{1,400}?)\s*(?:,\s*leaving\b|\.\s)",
     re.IGNORECASE | re.DOTALL,
 )
 MODIFIED_REMAINING = re.compile(
@@ -208,6 +216,12 @@ MODIFIED_TAIL = re.compile(
     r"\s*(?:The\s+remaining\s+IMR\s+eligible\s+portion\b|The\s+original\s+request\s*,)", re.IGNORECASE
 )
 
+# The end of a rationale's concluding sentence: "... is not medically necessary." A heading can
+# follow it on the same line when text was re-flowed ("...not medically necessary. Naproxen 500mg #60: Upheld").
+CONCLUSION_END = re.compile(
+    r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b[^.!?\n]{0,150}?[.!?][\"')\]]?(?=\s|[A-Z])",
+    re.IGNORECASE,
+)
 # The rationale's conclusion: the last "... (not) medically necessary" in it.
 MEDICAL_NECESSITY = re.compile(
     r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b", re.IGNORECASE

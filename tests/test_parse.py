@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
@@ -157,10 +158,24 @@ ITEM_CASES = [
      "is: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
      [("Partial Hospitalization day treatment", "Overturned", "Partial Hospitalization day treatment",
        "an Evaluation only for a Partial Hospitalization day treatment")]),
+    ("claims administrator modified the request to",
+     "Norco 10/325mg #60 was the original request. The Claims Administrator modified the request to Norco 10/325mg #30. "
+     "The remaining IMR eligible portion of the original request, Norco 10/325mg #30 is: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
+     [("Norco 10/325mg #30", "Upheld", "Norco 10/325mg #60", "Norco 10/325mg #30")]),
     ("rationale that quotes a modified request, then a plain item",
      "Physical therapy for 6 sessions: Upheld\n" + GUIDELINES + "Decision rationale: Physical therapy for 12 sessions was the "
      "original request. The request is not medically necessary.\nUltram (tramadol) 50mg #90: Upheld\n" + GUIDELINES + RATIONALE_UPHELD,
      [("Physical therapy for 6 sessions", "Upheld", None, None), ("Ultram (tramadol) 50mg #90", "Upheld", None, None)]),
+    ("heading re-flowed onto the rationale's last line",
+     "MRI of the cervical spine: Upheld\n" + GUIDELINES + "Decision rationale: It is deemed that the request is not medically "
+     "necessary, based on the records provided. EMG (electromyography)/NCV of the bilateral upper extremities: Overturned\n"
+     + GUIDELINES + RATIONALE_OVERTURNED,
+     [("MRI of the cervical spine", "Upheld", None, None),
+      ("EMG (electromyography)/NCV of the bilateral upper extremities", "Overturned", None, None)]),
+    ("abbreviation in a heading",
+     "MRI of the knee: Upheld\n" + GUIDELINES + RATIONALE_UPHELD + "Consultation with Dr. Lee for the knee: Overturned\n"
+     + GUIDELINES + RATIONALE_OVERTURNED,
+     [("MRI of the knee", "Upheld", None, None), ("Consultation with Dr. Lee for the knee", "Overturned", None, None)]),
     ("page break mid-sentence in a rationale",
      "MRI of the left hip: Upheld\n" + GUIDELINES + "Decision rationale: The applicant was given full range of motion with\n"
      "flexion and abduction. The request is not medically necessary.\nCT scan of head: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
@@ -363,6 +378,35 @@ def test_dev_letters_rewritten_in_the_seed_styles(dev_facts, parsed_dev_letters)
             differences = _compare(case, letter_facts(parsed), dev_facts[case], header=header)
             if differences:
                 problems[f"{case} {style}"] = differences
+    assert problems == {}
+
+
+_PARAGRAPH_START = re.compile(
+    r"(Claims Administrator guideline:|MAXIMUS guideline:|Decision rationale:|HOW THE|CLINICAL CASE|IMR ISSUES|"
+    r"The Final Determination|Case Number|Date Assigned|Decision Date|Priority|State\(s\)|Certification|"
+    r"The Expert Reviewer has|The expert reviewer developed)")
+
+
+def reflow(text: str, width: int) -> str:
+    """Re-wrap a letter at another width, headings run on into the rationale before them (harsher than any PDF)."""
+    paragraphs, current = [], []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if _PARAGRAPH_START.match(line) or (current and re.match(r"(HOW THE|CLINICAL CASE|IMR ISSUES)", current[-1])):
+            if current:
+                paragraphs.append(" ".join(current))
+            current = []
+        current.append(line.strip())
+    paragraphs.append(" ".join(current))
+    return "\n".join(textwrap.fill(paragraph, width) for paragraph in paragraphs)
+
+
+@pytest.mark.parametrize("width", [50, 75, 140, 100_000])
+def test_dev_letters_reflowed_at_any_width(dev_facts, parsed_dev_letters, width):
+    problems = {}
+    for case, (text, _) in parsed_dev_letters.items():
+        differences = _compare(case, letter_facts(parse_letter(reflow(text, width), "text")), dev_facts[case])
+        if differences:
+            problems[case] = differences
     assert problems == {}
 
 
