@@ -19,8 +19,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # lines are for pipes and scripts too: never wrapped
+err = Console(stderr=True, soft_wrap=True)
 
 DB_HELP = "SQLite file path or SQLAlchemy URL (postgresql+psycopg://user@host/db); default $IMRDB_DATABASE or data/imr.db"
 
@@ -64,7 +64,7 @@ def ingest(
         signal.signal(signal.SIGINT, previous)
     out.print(report.summary(), highlight=False)
     if report.interrupted and not report.failed:
-        err.print(f"stopped after {report.files_seen} files; run the same command again to continue")
+        err.print(f"stopped after {report.files_seen} files; run the same command again to continue", soft_wrap=True)
     if report.failed or report.interrupted:
         raise typer.Exit(1)
 
@@ -105,7 +105,8 @@ def serve(
         if path is None:
             fail("serve needs a SQLite file; for PostgreSQL run `imrdb export-sqlite` first")
         if serving.is_public(host):
-            err.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can read the database")
+            err.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can read the database",
+                      soft_wrap=True)
         serving.serve(path, host=host, port=port, immutable=immutable)
     except ImrdbError as error:
         fail(str(error))

@@ -111,8 +111,8 @@ GUIDELINES = ("Claims Administrator guideline: Decision based on MTUS Low Back C
               "MAXIMUS guideline: Decision based on MTUS Low Back Complaints 2004, Section(s): Special Studies.\n")
 
 
-def letter_with(items_text: str, header: str = HEADER, how: str = HOW_BLOCK):
-    return parse_letter(header + how + SUMMARY + ISSUES + items_text, "pdf")
+def letter_with(items_text: str, header: str = HEADER, how: str = HOW_BLOCK, summary: str = SUMMARY):
+    return parse_letter(header + how + summary + ISSUES + items_text, "pdf")
 
 
 ITEM_CASES = [
@@ -283,11 +283,13 @@ def test_not_letters_raise_parse_error(text, reason):
 def test_warnings_for_a_letter_that_looks_wrong():
     letter = letter_with("MRI of the knee: Upheld\nClaims Administrator guideline: Decision based on MTUS.\n"
                          "Decision rationale: The request is medically necessary.\n",
-                         header=HEADER.replace("Decision Date: 02/16/2017", "Decision Date: 01/01/2017"))
+                         header=HEADER.replace("Decision Date: 02/16/2017", "Decision Date: 01/01/2017"),
+                         summary=SUMMARY.replace("33-year-old", "7-year-old"))
     text = "\n".join(letter.warnings)
     assert "is Upheld but its rationale concludes it is medically necessary" in text
     assert "has no reviewer guideline citation" in text
     assert "decision date 2017-01-01 is before the application date 2017-01-17" in text
+    assert "patient age 7 is outside 14-100" in text
 
 
 # -- the 60 real letters ----------------------------------------------------------------------

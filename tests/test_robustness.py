@@ -236,6 +236,30 @@ def test_unreadable_file_is_refused_not_fatal(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_strict_stops_at_the_first_failure(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a_empty.txt").write_text("")
+    for index, path in enumerate(sorted(SAMPLES.glob("*.txt"))):
+        shutil.copy(path, folder / f"b_{index}.txt")
+    result = subprocess.run(IMRDB + ["ingest", str(folder), "--db", str(tmp_path / "imr.db"), "--strict", "--batch-size", "1"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "a_empty.txt: file is empty" in result.stderr
+    assert "0 ingested" in result.stdout and "1 failed" in result.stdout and "interrupted" in result.stdout
+
+
+def test_error_lines_name_the_path_as_the_user_gave_it(tmp_path):
+    (tmp_path / "letters").mkdir()
+    (tmp_path / "letters" / "empty.txt").write_text("")
+    result = subprocess.run(IMRDB + ["ingest", "letters", "--db", "imr.db"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "letters/empty.txt: file is empty" in result.stderr
+    assert str(tmp_path) not in result.stderr + result.stdout
+    with sqlite3.connect(tmp_path / "imr.db") as connection:
+        assert connection.execute("select path from ingest_errors").fetchall() == [("letters/empty.txt",)]
+
+
 # -- hostile text ------------------------------------------------------------------------------
 
 HOSTILE = "'); DROP TABLE cases; -- <script>alert('x')</script> <img src=x onerror=alert(1)>"
@@ -256,9 +280,46 @@ def test_sql_and_html_in_a_letter_are_stored_verbatim_and_shown_escaped(tmp_path
     assert "&lt;script&gt;" in page.text
 
 
+def test_served_sql_returns_at_most_1000_rows(tmp_path):
+    db = tmp_path / "imr.db"
+    ingest([SAMPLES], str(db), workers=1)
+    many = "with recursive r(i) as (select 1 union all select i + 1 from r where i < 5000) select i from r"
+    response = asyncio.run(make_datasette(db).client.get("/imr.json?_shape=objects&sql=" + urllib.parse.quote(many)))
+    body = response.json()
+    assert len(body["rows"]) == 1000 and body["truncated"] is True
+
+
+def test_serve_on_a_public_address_warns(tmp_path):
+    db = tmp_path / "imr.db"
+    ingest([SAMPLES], str(db), workers=1)
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(IMRDB + ["serve", "--db", str(db), "--host", "0.0.0.0", "--port", str(port)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stderr.readline()
+        assert "warning: serving on 0.0.0.0: anyone who can reach this machine can read the database" in line
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 # -- the parser on random and mutated input ----------------------------------------------------
 
-LETTERS = [path.read_text() for path in sorted(SAMPLES.glob("*.txt"))]
+def _letters_to_mutate() -> list[str]:
+    """The sample letters, and the real dev letters' text when ../shared is present."""
+    letters = [path.read_text() for path in sorted(SAMPLES.glob("*.txt"))]
+    if REAL_DEV.exists():
+        from imrdb.sources import SourceFile, read_letter
+
+        letters += [read_letter(SourceFile(path, "pdf")).text for path in sorted(REAL_DEV.glob("*.pdf"))[:20]]
+    return letters
+
+
+LETTERS = _letters_to_mutate()
 
 
 def _mutate(text: str, data) -> str:
