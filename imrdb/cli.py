@@ -179,7 +179,12 @@ def export_sqlite(
 
 
 def main() -> None:
-    app()
+    """The console script: expected failures (a bad lexicon file, a database it cannot use) are one line."""
+    try:
+        app()
+    except ImrdbError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,13 @@ CHUNK = 1000
 @dataclass
 class ReprocessReport:
     items: int = 0
-    updated: int = 0
+    updated: int = 0  # rows written (a new lexicon version alone rewrites every row's version stamp)
+    reclassified: int = 0  # rows whose category, drug, class, region or amounts changed
     lexicon_version: str = ""
 
     def summary(self) -> str:
-        return f"{self.items} items re-derived with lexicon {self.lexicon_version}: {self.updated} changed"
+        return (f"{self.items} items re-derived with lexicon {self.lexicon_version}: "
+                f"{self.reclassified} reclassified, {self.updated} rows updated")
 
 
 def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
@@ -49,8 +51,10 @@ def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
                 for row in rows:
                     fresh = enrichment(row.description)
                     stored = {name: getattr(row, name) for name in derived}
-                    if any(_differs(stored[name], fresh[name]) for name in derived):
+                    changed = [name for name in derived if _differs(stored[name], fresh[name])]
+                    if changed:
                         changes.append({"item_id": row.id, **fresh})
+                        report.reclassified += any(name != "lexicon_version" for name in changed)
                 store.update_items(connection, changes)
             report.items += len(rows)
             report.updated += len(changes)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from imrdb.errors import ImrdbError
+
 from . import patterns
 from .models import DrugEntry, Rule
 from .wordmatch import PatternShapeError, WordStartMatcher
@@ -31,7 +33,7 @@ FUZZY_MIN_LENGTH = 6
 FUZZY_MAX_LENGTH_DIFFERENCE = 2
 
 
-class LexiconError(ValueError):
+class LexiconError(ImrdbError, ValueError):
     """A lexicon data file is malformed; the message names the file and line."""
 
 
