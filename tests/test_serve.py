@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,8 +17,20 @@ import urllib.request
 import pytest
 
 from imrdb.ingest import ingest
-from imrdb.serve import is_public, make_datasette
+from imrdb.serve import is_public, load_metadata, make_datasette
 from conftest import ROOT, SAMPLES
+
+# Each canned query with the example its description offers, and a row it must return on the samples.
+CANNED_EXAMPLES = {
+    "uphold_rate_by_specialty": ({"treatment": "soma"}, {"reviewer_specialty": "Anesthesiology"}),
+    "overturn_rate_by_category_by_month": ({"category": "Pharmaceuticals"},
+                                           {"decision_month": "2014-07", "treatment_category": "Pharmaceuticals"}),
+    "overturn_rate_by_drug_class_by_month": ({"drug_class": "Muscle Relaxant"},
+                                             {"decision_month": "2014-07", "drug_class": "Muscle Relaxant"}),
+    "most_disputed_treatments": ({"category": "Pharmaceuticals"}, {"drug_name": "carisoprodol", "items": 5}),
+    "guidelines_cited_for_treatment": ({"treatment": "soma"}, {"source": "MTUS", "topic": "Carisoprodol (Soma)"}),
+    "case_lookup": ({"case_number": "cm14-0039927 "}, {"case_number": "CM14-0039927", "position": 1}),
+}
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +62,180 @@ def test_tables_facets_and_search(sample_db):
     assert {row["description"] for row in found} >= {"Carisoprodol 350mg TA #120 with 3 refills QTY:480"}
     summaries = get_json(datasette, "/imr/cases.json?_search=laseque&_shape=array")
     assert [row["case_number"] for row in summaries] == ["CM14-0039927"]
+
+
+def query_string(params: dict) -> str:
+    return urllib.parse.urlencode(params)
+
+
+def test_every_table_and_column_people_query_is_described(sample_db):
+    metadata = load_metadata(sample_db, "imr")
+    database = metadata["databases"]["imr"]
+    assert metadata["title"] and metadata["source"] and metadata["license"] and metadata["description_html"]
+    with sqlite3.connect(sample_db) as connection:
+        for table in ("cases", "disputed_items", "guideline_citations", "reviewers", "items_detail", "drug_names",
+                      "ingest_runs", "ingest_errors"):
+            config = database["tables"][table]
+            assert config.get("description"), table
+            columns = [row[1] for row in connection.execute(f"pragma table_info([{table}])")]
+            undescribed = [c for c in columns if c != "id" and c not in config.get("columns", {})]
+            assert not undescribed, f"{table}: no description for {undescribed}"
+    for name, query in database["queries"].items():
+        assert query.get("title") and (query.get("description") or query.get("description_html")), name
+
+
+def test_default_facets_and_labels(sample_db):
+    datasette = make_datasette(sample_db)
+    cases = get_json(datasette, "/imr/cases.json?_size=0")
+    facets = {name: {row["label"]: row["count"] for row in facet["results"]} for name, facet in cases["facet_results"].items()}
+    assert facets["outcome"] == {"Upheld": 4, "Partially Overturned": 1}
+    assert facets["priority"] == {"Standard": 1}
+    assert facets["decision_year"] == {2014: 1}
+    assert facets["reviewer_specialty"]["Internal Medicine"] == 1 and sum(facets["reviewer_specialty"].values()) == 5
+    assert facets["date_of_injury"]["2004"] == 1
+    items = get_json(datasette, "/imr/disputed_items.json?_size=0")
+    assert {"decision", "treatment_category", "treatment_subcategory", "drug_class"} <= set(items["facet_results"])
+    drug_classes = {row["value"]: row["count"] for row in items["facet_results"]["drug_class"]["results"]}
+    assert drug_classes["Muscle Relaxant"] == 5
+    detail = get_json(datasette, "/imr/items_detail.json?_size=0")
+    by_specialty = {row["value"]: row["count"] for row in detail["facet_results"]["reviewer_specialty"]["results"]}
+    assert sum(by_specialty.values()) == 12 and by_specialty["Anesthesiology"] == 4
+    # foreign keys show labels: a case's reviewer by specialty, a citation's letter by case number
+    row = get_json(datasette, "/imr/cases.json?_shape=array&_labels=on&case_number=CM14-0039927")[0]
+    assert row["reviewer_id"]["label"] == "Internal Medicine"
+    citation = get_json(datasette, "/imr/guideline_citations.json?_shape=array&_labels=on&_size=50")
+    assert "CM14-0039927" in {c["case_id"]["label"] for c in citation}
+
+
+def test_reviewer_specialty_and_year_facets_filter(sample_db):
+    datasette = make_datasette(sample_db)
+    cases = get_json(datasette, "/imr/cases.json?_size=0")
+    internal = next(r for r in cases["facet_results"]["reviewer_specialty"]["results"] if r["value"] == "Internal Medicine")
+    toggle = urllib.parse.urlsplit(internal["toggle_url"])
+    chosen = get_json(datasette, f"{toggle.path}?{toggle.query.replace('_size=0', '_size=10')}&_shape=objects")
+    assert [row["case_number"] for row in chosen["rows"]] == ["CM14-0039927"]
+    selected = next(r for r in chosen["facet_results"]["reviewer_specialty"]["results"] if r["value"] == "Internal Medicine")
+    assert selected["selected"]
+    year = next(r for r in cases["facet_results"]["date_of_injury"]["results"] if r["value"] == "2004")
+    query = urllib.parse.urlsplit(year["toggle_url"]).query.replace("_size=0", "_size=10")
+    assert "date_of_injury__gte=2004-01-01" in query and "date_of_injury__lt=2005-01-01" in query
+    injured = get_json(datasette, f"/imr/cases.json?{query}&_shape=array")
+    assert [row["date_of_injury"][:4] for row in injured] == ["2004"]
+
+
+def test_technical_columns_hidden_from_default_views(sample_db):
+    datasette = make_datasette(sample_db)
+    response = asyncio.run(datasette.client.get("/imr/cases"))
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith("/imr/cases?") and "_nocol=letter_text" in location and "_nocol=source_sha256" in location
+    page = asyncio.run(datasette.client.get(location))
+    assert page.status_code == 200
+    assert 'data-column="letter_text"' not in page.text and 'data-column="case_summary"' in page.text
+    assert "_allcols=1" in page.text  # the table menu offers every column
+    everything = asyncio.run(datasette.client.get("/imr/cases?_allcols=1"))
+    assert everything.status_code == 200 and 'data-column="letter_text"' in everything.text
+    chosen = asyncio.run(datasette.client.get("/imr/cases?_col=case_number"))
+    assert chosen.status_code == 200  # the user's own column choice is kept
+    facet_link = asyncio.run(datasette.client.get("/imr/cases?outcome=Upheld"))
+    assert facet_link.status_code == 302 and "outcome=Upheld" in facet_link.headers["location"]
+    # the JSON API and row pages keep every column
+    assert "letter_text" in get_json(datasette, "/imr/cases.json?_shape=array&_size=1")[0]
+    assert asyncio.run(datasette.client.get("/imr/cases/1")).status_code == 200
+    assert asyncio.run(datasette.client.get("/-/imrdb.css")).status_code == 200
+
+
+def test_search_on_both_tables_through_the_html_page(sample_db):
+    datasette = make_datasette(sample_db)
+    page = asyncio.run(datasette.client.get("/imr/disputed_items?_nocol=lexicon_version&_search=soma"))
+    assert page.status_code == 200 and 'id="_search"' in page.text and "Retro Soma 350mg #90" in page.text
+    stemmed = get_json(datasette, "/imr/disputed_items.json?_search=relaxants&_shape=array")
+    assert stemmed, "porter stemming: relaxants finds relaxant"
+    odd = asyncio.run(datasette.client.get('/imr/cases.json?_search=' + urllib.parse.quote('"laseque AND (')))
+    assert odd.status_code == 200  # escaped search mode: no FTS syntax errors from user input
+
+
+@pytest.mark.parametrize("name", sorted(CANNED_EXAMPLES))
+def test_canned_query_with_its_example(sample_db, name):
+    params, expected = CANNED_EXAMPLES[name]
+    datasette = make_datasette(sample_db)
+    rows = get_json(datasette, f"/imr/{name}.json?_shape=array&{query_string(params)}")
+    assert rows, f"{name} returned no rows"
+    assert any(all(row.get(key) == value for key, value in expected.items()) for row in rows), rows
+    page = asyncio.run(datasette.client.get(f"/imr/{name}?{query_string(params)}"))
+    assert page.status_code == 200
+
+
+def test_canned_queries_tolerate_empty_and_odd_parameters(sample_db):
+    datasette = make_datasette(sample_db)
+    queries = load_metadata(sample_db, "imr")["databases"]["imr"]["queries"]
+    for name, query in queries.items():
+        assert get_json(datasette, f"/imr/{name}.json?_shape=array") is not None
+        for odd in ('"', "o'brien", "10/325 mg #60", "(", "*", "-"):
+            params = {param: odd for param in query.get("params", [])}
+            response = asyncio.run(datasette.client.get(f"/imr/{name}.json?_shape=array&{query_string(params)}"))
+            assert response.status_code == 200, (name, odd, response.text[:300])
+
+
+def test_decision_rationale_disagreements(sample_db, tmp_path):
+    datasette = make_datasette(sample_db)
+    assert get_json(datasette, "/imr/decision_rationale_disagreements.json?_shape=array") == []
+    copy = tmp_path / "imr.db"
+    shutil.copy(sample_db, copy)
+    with sqlite3.connect(copy) as connection:
+        connection.execute("update disputed_items set medically_necessary = 1 "
+                           "where description = 'Carisoprodol 350mg TA #120 with 3 refills QTY:480'")
+    rows = get_json(make_datasette(copy), "/imr/decision_rationale_disagreements.json?_shape=array")
+    assert [(row["case_number"], row["decision"], row["medically_necessary"]) for row in rows] == [("CM14-0039927", "Upheld", 1)]
+
+
+def _chart_sql(query: str, filters: dict) -> str:
+    from datasette_dashboards import replace_opts_in_query
+
+    return replace_opts_in_query(query, filters)
+
+
+@pytest.mark.parametrize("filters", [{}, {"date_start": "2014-01-01", "date_end": "2014-12-31"},
+                                     {"category": "Pharmaceuticals", "specialty": "Internal Medicine"}])
+def test_dashboard_pages_and_every_chart_query(sample_db, filters):
+    datasette = make_datasette(sample_db)
+    listing = asyncio.run(datasette.client.get("/-/dashboards"))
+    assert listing.status_code == 200 and "imr-overview" in listing.text
+    page = asyncio.run(datasette.client.get(f"/-/dashboards/imr-overview?{query_string(filters)}"))
+    assert page.status_code == 200 and "vega-lite" in page.text
+    assert "Internal Medicine" in page.text and "Pharmaceuticals" in page.text  # the select filters' options
+    dashboard = load_metadata(sample_db, "imr")["plugins"]["datasette-dashboards"]["imr-overview"]
+    assert {"date_start", "date_end", "category"} <= set(dashboard["filters"])
+    charts = {slug: chart for slug, chart in dashboard["charts"].items() if chart.get("query")}
+    assert {"decisions-over-time", "uphold-by-specialty", "top-drug-classes", "top-categories"} <= set(charts)
+    for slug, chart in charts.items():
+        assert chart["db"] == "imr"
+        # as dashboards.js asks for a chart's data: the SQL with its [[ ]] options filled, the filters as parameters
+        sql = _chart_sql(chart["query"], filters)
+        data = get_json(datasette, f"/imr.json?_shape=objects&{query_string({'sql': sql, **filters})}")
+        assert data["rows"], f"{slug} returned no rows for {filters}"
+        chart_page = asyncio.run(datasette.client.get(f"/-/dashboards/imr-overview/{slug}"))
+        assert chart_page.status_code == 200
+    unfiltered = get_json(datasette, "/imr.json?_shape=objects&" + query_string(
+        {"sql": _chart_sql(charts["decisions-over-time"]["query"], {})}))
+    # the one dated letter, CM14-0039927 (one item, upheld), between two empty months
+    assert sorted((row["month"], row["decision"], row["items"]) for row in unfiltered["rows"]) == [
+        ("2014-06-01", "Overturned", 0), ("2014-06-01", "Upheld", 0), ("2014-07-01", "Overturned", 0),
+        ("2014-07-01", "Upheld", 1), ("2014-08-01", "Overturned", 0), ("2014-08-01", "Upheld", 0)]
+
+
+def test_metadata_follows_the_database_name(sample_db, tmp_path):
+    other = tmp_path / "claims-2017.db"
+    shutil.copy(sample_db, other)
+    datasette = make_datasette(other)
+    metadata = load_metadata(other, other.stem)
+    assert "imr" not in metadata["databases"]
+    charts = metadata["plugins"]["datasette-dashboards"]["imr-overview"]["charts"]
+    assert {chart["db"] for chart in charts.values() if "db" in chart} == {"claims-2017"}
+    assert 'href="/claims-2017/disputed_items"' in metadata["description_html"]
+    assert get_json(datasette, "/claims-2017/uphold_rate_by_specialty.json?treatment=soma&_shape=array")
+    page = asyncio.run(datasette.client.get("/-/dashboards/imr-overview"))
+    assert page.status_code == 200 and '"db": "claims-2017"' in page.text
 
 
 def test_uphold_rate_canned_query_matches_brand_names(sample_db):
