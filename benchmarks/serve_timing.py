@@ -97,6 +97,9 @@ def table_rows(response) -> str:
 
 
 async def run(path: Path, repeat: int, limit_ms: float, immutable: bool, only: str | None) -> int:
+    import datasette.handle_exception
+
+    datasette.handle_exception.rich = None  # a timed-out query is a line in the table, not a page of traceback
     datasette = make_datasette(path, immutable=immutable)
     name = path.stem
     await datasette.invoke_startup()
