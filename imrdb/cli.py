@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from imrdb.errors import ImrdbError
+from imrdb.ingest import DEFAULT_BATCH_SIZE
 
 app = typer.Typer(
     help="A searchable database of California workers' compensation IMR decisions.",
@@ -35,7 +36,7 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Letter files and folders (searched recursively for .pdf .txt .md .html)"),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Parser processes (default: CPU count)"),
-    batch_size: int = typer.Option(256, "--batch-size", min=1, help="Letters per transaction"),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Letters per transaction"),
     max_bytes: int = typer.Option(50 * 1024 * 1024, "--max-bytes", min=1, help="Refuse files larger than this"),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),

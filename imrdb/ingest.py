@@ -22,7 +22,7 @@ from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, decode_text, find_letter_files, pdf_text, read_bytes, sha256_of
 
-DEFAULT_BATCH_SIZE = 256
+DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 
 
 @dataclass

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, DateTime, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -217,17 +218,19 @@ class Store:
                 insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
         first = connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {table.name}").scalar_one()
         names = list(rows[0])
-        json_names = {name for name in names if isinstance(table.c[name].type, JSON)}
+        values_of = operator.itemgetter(*names)
+        # only JSON and timestamp columns need converting for the sqlite3 driver
+        convert = [index for index, name in enumerate(names, start=1)
+                   if isinstance(table.c[name].type, (JSON, DateTime))]
         values = []
         for offset, row in enumerate(rows):
-            record = [first + offset]
-            for name in names:
-                value = row[name]
-                if name in json_names and value is not None:
-                    value = json.dumps(value)
-                elif isinstance(value, dt.datetime):
-                    value = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                record.append(value)
+            record = [first + offset, *values_of(row)]
+            for index in convert:
+                value = record[index]
+                if isinstance(value, dt.datetime):
+                    record[index] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+                elif value is not None:
+                    record[index] = json.dumps(value)
             values.append(tuple(record))
         columns = ", ".join(["id", *names])
         marks = ", ".join("?" * (len(names) + 1))
