@@ -128,6 +128,8 @@ class Ingester:
             try:
                 self._run(store, paths, report, pool)
                 status = "interrupted" if report.interrupted else "finished"
+                if report.ingested or report.replaced:
+                    store.refresh_statistics()
             finally:
                 if pool is not None:
                     pool.terminate()

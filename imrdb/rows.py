@@ -108,6 +108,7 @@ def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
             "medically_necessary": item.medically_necessary,
             "original_request": item.original_request,
             "authorized_request": item.authorized_request,
+            "reviewer_specialty": letter.reviewer.primary_specialty,
             **enrichment(item.description),
         })
         citations.append([

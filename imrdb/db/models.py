@@ -78,7 +78,7 @@ cases = Table(
     Column("priority", String(20), comment="Standard or Expedited"),
     Column("patient_age", Integer),
     Column("patient_sex", String(10), comment="male or female"),
-    Column("reviewer_id", Integer, ForeignKey("reviewers.id"), index=True),
+    Column("reviewer_id", Integer, ForeignKey("reviewers.id")),
     Column("outcome", String(30), comment="Upheld, Overturned, or Partially Overturned"),
     Column("item_count", Integer, nullable=False, default=0),
     Column("case_summary", Text, comment="the clinical case summary, unwrapped"),
@@ -92,12 +92,20 @@ cases = Table(
     Column("ingest_run_id", Integer, ForeignKey("ingest_runs.id")),
     Column("parser_version", String(20)),
 )
-Index("ix_cases_decision_date", cases.c.decision_date)
-Index("ix_cases_outcome", cases.c.outcome)
-Index("ix_cases_decision_year", cases.c.decision_year)
-Index("ix_cases_decision_month", cases.c.decision_month)
-Index("ix_cases_priority", cases.c.priority)
-Index("ix_cases_date_of_injury", cases.c.date_of_injury)
+# Facet and filter indexes carry the other facet columns too, so a filtered, faceted page is
+# answered from the index without reading the wide rows (letter_text makes a row ~7.5 KB).
+_CASE_FACETS = (cases.c.outcome, cases.c.priority, cases.c.decision_year, cases.c.reviewer_id, cases.c.date_of_injury)
+Index("ix_cases_decision_date", cases.c.decision_date, *_CASE_FACETS, cases.c.decision_month)
+Index("ix_cases_outcome", *_CASE_FACETS)
+Index("ix_cases_decision_year", cases.c.decision_year, cases.c.outcome, cases.c.priority, cases.c.reviewer_id,
+      cases.c.date_of_injury)
+Index("ix_cases_decision_month", cases.c.decision_month, cases.c.decision_date, cases.c.reviewer_id)
+Index("ix_cases_priority", cases.c.priority, cases.c.outcome, cases.c.decision_year, cases.c.reviewer_id,
+      cases.c.date_of_injury)
+Index("ix_cases_date_of_injury", cases.c.date_of_injury, cases.c.outcome, cases.c.priority, cases.c.decision_year,
+      cases.c.reviewer_id)
+Index("ix_cases_reviewer_id", cases.c.reviewer_id, cases.c.outcome, cases.c.priority, cases.c.decision_year,
+      cases.c.date_of_injury, cases.c.decision_date, cases.c.decision_month)
 Index("ix_cases_application_received", cases.c.application_received)
 
 disputed_items = Table(
@@ -123,20 +131,28 @@ disputed_items = Table(
     Column("refills", Integer),
     Column("is_retrospective", Boolean),
     Column("body_region", String(100)),
+    Column("reviewer_specialty", String(200), comment="the letter's reviewer's primary specialty (copied for fast facets)"),
     Column("lexicon_version", String(40)),
     UniqueConstraint("case_id", "position"),
 )
-Index("ix_disputed_items_decision", disputed_items.c.decision)
-Index("ix_disputed_items_treatment", disputed_items.c.treatment_category, disputed_items.c.treatment_subcategory)
-Index("ix_disputed_items_drug_class", disputed_items.c.drug_class)
-Index("ix_disputed_items_drug_name", disputed_items.c.drug_name)
+Index("ix_disputed_items_decision", disputed_items.c.decision, disputed_items.c.medically_necessary, disputed_items.c.treatment_category,
+      disputed_items.c.treatment_subcategory, disputed_items.c.drug_class, disputed_items.c.case_id)
+Index("ix_disputed_items_treatment", disputed_items.c.treatment_category, disputed_items.c.treatment_subcategory, disputed_items.c.drug_name,
+      disputed_items.c.decision, disputed_items.c.drug_class, disputed_items.c.case_id)
+Index("ix_disputed_items_drug_class", disputed_items.c.drug_class, disputed_items.c.decision, disputed_items.c.treatment_category,
+      disputed_items.c.treatment_subcategory, disputed_items.c.drug_name, disputed_items.c.case_id)
+Index("ix_disputed_items_drug_name", disputed_items.c.drug_name, disputed_items.c.decision, disputed_items.c.case_id)
+Index("ix_disputed_items_case_facets", disputed_items.c.case_id, disputed_items.c.decision, disputed_items.c.treatment_category,
+      disputed_items.c.treatment_subcategory, disputed_items.c.drug_class, disputed_items.c.drug_name, disputed_items.c.medically_necessary)
+Index("ix_disputed_items_reviewer_specialty", disputed_items.c.reviewer_specialty, disputed_items.c.decision, disputed_items.c.treatment_category,
+      disputed_items.c.drug_class)
 Index("ix_disputed_items_body_region", disputed_items.c.body_region)
 
 guideline_citations = Table(
     "guideline_citations",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("disputed_item_id", Integer, ForeignKey("disputed_items.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("disputed_item_id", Integer, ForeignKey("disputed_items.id", ondelete="CASCADE"), nullable=False),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("position", Integer, nullable=False, comment="1-based within the item"),
     Column("role", String(30), nullable=False, comment="claims_administrator or imr_reviewer"),
@@ -147,7 +163,9 @@ guideline_citations = Table(
     Column("topic", Text, comment='topic or section: "Carisoprodol", "Special Studies"'),
     Column("pages", String(100), comment='pages as written: "63-66"'),
 )
-Index("ix_guideline_citations_source", guideline_citations.c.role, guideline_citations.c.source)
+Index("ix_guideline_citations_source", guideline_citations.c.role, guideline_citations.c.source, guideline_citations.c.guideline, guideline_citations.c.topic,
+      guideline_citations.c.disputed_item_id, guideline_citations.c.case_id)
+Index("ix_guideline_citations_disputed_item_id", guideline_citations.c.disputed_item_id, guideline_citations.c.role, guideline_citations.c.source, guideline_citations.c.guideline, guideline_citations.c.topic)
 
 ingest_errors = Table(
     "ingest_errors",
@@ -177,7 +195,7 @@ ITEMS_DETAIL_SQL = """
 select
   i.id as item_id, c.id as case_id, c.case_number, c.decision_date, c.decision_year, c.decision_month,
   c.priority, c.outcome as case_outcome, c.patient_age, c.patient_sex,
-  r.primary_specialty as reviewer_specialty, r.specialties as reviewer_specialties,
+  i.reviewer_specialty, r.specialties as reviewer_specialties,
   i.position, i.description, i.decision, i.medically_necessary, i.original_request,
   i.treatment_category, i.treatment_subcategory, i.drug_name, i.drug_class, i.body_region,
   i.is_retrospective, i.quantity, i.refills

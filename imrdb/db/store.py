@@ -269,6 +269,19 @@ class Store:
         )
         connection.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in values])
 
+    def refresh_statistics(self) -> None:
+        """Planner statistics after a batch of writes, so faceted pages use the covering indexes.
+
+        SQLite: ANALYZE sampling at most 1000 rows an index (milliseconds even at 200,000 letters).
+        PostgreSQL: ANALYZE of the imrdb tables."""
+        with self.engine.begin() as connection:
+            if self.dialect == "sqlite":
+                connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+                connection.exec_driver_sql("ANALYZE")
+            else:
+                for table in (cases, disputed_items, guideline_citations, reviewers):
+                    connection.exec_driver_sql(f"ANALYZE {table.name}")
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as connection:
             return {

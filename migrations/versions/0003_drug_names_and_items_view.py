@@ -10,7 +10,20 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from imrdb.db.models import ITEMS_DETAIL_SQL, ITEMS_DETAIL_VIEW
+# The view as it was at this revision (later revisions redefine it; a migration never changes).
+ITEMS_DETAIL_VIEW = "items_detail"
+ITEMS_DETAIL_SQL = """
+select
+  i.id as item_id, c.id as case_id, c.case_number, c.decision_date, c.decision_year, c.decision_month,
+  c.priority, c.outcome as case_outcome, c.patient_age, c.patient_sex,
+  r.primary_specialty as reviewer_specialty, r.specialties as reviewer_specialties,
+  i.position, i.description, i.decision, i.medically_necessary, i.original_request,
+  i.treatment_category, i.treatment_subcategory, i.drug_name, i.drug_class, i.body_region,
+  i.is_retrospective, i.quantity, i.refills
+from disputed_items i
+join cases c on c.id = i.case_id
+left join reviewers r on r.id = c.reviewer_id
+"""
 
 revision = "0003"
 down_revision = "0002"
