@@ -94,12 +94,14 @@ def test_default_facets_and_labels(sample_db):
     assert facets["reviewer_specialty"]["Internal Medicine"] == 1 and sum(facets["reviewer_specialty"].values()) == 5
     assert facets["date_of_injury"]["2004"] == 1
     items = get_json(datasette, "/imr/disputed_items.json?_size=0")
-    assert {"decision", "treatment_category", "treatment_subcategory", "drug_class"} <= set(items["facet_results"])
+    assert {"decision", "treatment_category", "treatment_subcategory", "drug_class", "reviewer_specialty"} <= set(
+        items["facet_results"])
     drug_classes = {row["value"]: row["count"] for row in items["facet_results"]["drug_class"]["results"]}
     assert drug_classes["Muscle Relaxant"] == 5
-    detail = get_json(datasette, "/imr/items_detail.json?_size=0")
-    by_specialty = {row["value"]: row["count"] for row in detail["facet_results"]["reviewer_specialty"]["results"]}
+    by_specialty = {row["value"]: row["count"] for row in items["facet_results"]["reviewer_specialty"]["results"]}
     assert sum(by_specialty.values()) == 12 and by_specialty["Anesthesiology"] == 4
+    detail = get_json(datasette, "/imr/items_detail.json?_shape=array&_size=20&reviewer_specialty=Anesthesiology")
+    assert len(detail) == 4 and {row["case_outcome"] for row in detail} == {"Partially Overturned"}
     # foreign keys show labels: a case's reviewer by specialty, a citation's letter by case number
     row = get_json(datasette, "/imr/cases.json?_shape=array&_labels=on&case_number=CM14-0039927")[0]
     assert row["reviewer_id"]["label"] == "Internal Medicine"

@@ -163,7 +163,7 @@ guideline_citations = Table(
     Column("topic", Text, comment='topic or section: "Carisoprodol", "Special Studies"'),
     Column("pages", String(100), comment='pages as written: "63-66"'),
 )
-Index("ix_guideline_citations_source", guideline_citations.c.role, guideline_citations.c.source, guideline_citations.c.guideline, guideline_citations.c.topic,
+Index("ix_guideline_citations_source", guideline_citations.c.source, guideline_citations.c.role, guideline_citations.c.guideline, guideline_citations.c.topic,
       guideline_citations.c.disputed_item_id, guideline_citations.c.case_id)
 Index("ix_guideline_citations_disputed_item_id", guideline_citations.c.disputed_item_id, guideline_citations.c.role, guideline_citations.c.source, guideline_citations.c.guideline, guideline_citations.c.topic)
 

@@ -75,7 +75,7 @@ def upgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_guideline_citations_disputed_item_id'))
         batch_op.create_index('ix_guideline_citations_disputed_item_id', ['disputed_item_id', 'role', 'source', 'guideline', 'topic'], unique=False)
         batch_op.drop_index(batch_op.f('ix_guideline_citations_source'))
-        batch_op.create_index('ix_guideline_citations_source', ['role', 'source', 'guideline', 'topic', 'disputed_item_id', 'case_id'], unique=False)
+        batch_op.create_index('ix_guideline_citations_source', ['source', 'role', 'guideline', 'topic', 'disputed_item_id', 'case_id'], unique=False)
 
     op.execute(FILL_REVIEWER_SPECIALTY)
     op.execute(f"CREATE VIEW items_detail AS {ITEMS_DETAIL_SQL}")
