@@ -80,27 +80,26 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_mb(pid: int) -> float:
+def _proc_mb(pid: int, name: str, key: str) -> float | None:
+    """A size in MB from /proc/PID/NAME's line starting with KEY (None when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status") as handle:
+        with open(f"/proc/{pid}/{name}") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return 0.0
+    return None
+
+
+def _rss_mb(pid: int) -> float:
+    return _proc_mb(pid, "status", "VmRSS:") or 0.0
 
 
 def _pss_mb(pid: int) -> float:
     """Proportional set size: shared pages (a forked worker shares most of its parent's) counted once."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return _rss_mb(pid)
+    pss = _proc_mb(pid, "smaps_rollup", "Pss:")
+    return _rss_mb(pid) if pss is None else pss
 
 
 def measure(command: list[str]) -> tuple[float, float, float, str]:
