@@ -17,10 +17,10 @@ from pathlib import Path
 
 from imrdb.db.engine import database_url, make_engine, migrate
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store
-from imrdb.errors import LetterError, ParseError, SourceError
+from imrdb.errors import LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
-from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, decode_text, find_letter_files, pdf_text, read_bytes, sha256_of
+from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of, text_of
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 
@@ -58,10 +58,7 @@ class ParseJob:
 def parse_job(job: ParseJob) -> LetterRows | FailedFile:
     """Worker: bytes -> text -> Letter -> rows, or the reason it failed."""
     try:
-        if job.format == "pdf" or job.data[:5] == b"%PDF-":
-            text, fmt = pdf_text(job.data, job.path), "pdf"
-        else:
-            text, fmt = decode_text(job.data, job.path), job.format
+        text, fmt = text_of(job.data, job.format, job.path)
         source = SourceText(Path(job.path), fmt, job.sha256, text)
         return letter_rows(parse_letter(text, fmt, job.path), source)
     except LetterError as error:
@@ -208,5 +205,3 @@ def ingest(paths: Sequence[str | os.PathLike], db: str | None = None, **options)
     """Ingest letter files and folders into the database at `db` (path or SQLAlchemy URL)."""
     return Ingester(db, **options).run(paths)
 
-
-__all__ = ["Ingester", "IngestReport", "ingest", "parse_job", "ParseError"]

@@ -77,10 +77,15 @@ def sha256_of(data: bytes) -> str:
 def read_letter(source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceText:
     """Read one file to text. Raises SourceError with a reason a person can act on."""
     data = read_bytes(source.path, max_bytes)
-    digest = sha256_of(data)
-    if source.format == "pdf" or data[:5] == b"%PDF-":
-        return SourceText(source.path, "pdf", digest, pdf_text(data, source.path))
-    return SourceText(source.path, source.format, digest, decode_text(data, source.path))
+    text, fmt = text_of(data, source.format, source.path)
+    return SourceText(source.path, fmt, sha256_of(data), text)
+
+
+def text_of(data: bytes, source_format: str, path: Path | str = "") -> tuple[str, str]:
+    """A file's bytes as text, and the format it was read as (a PDF is a PDF whatever its name)."""
+    if source_format == "pdf" or data[:5] == b"%PDF-":
+        return pdf_text(data, path), "pdf"
+    return decode_text(data, path), source_format
 
 
 def pdf_text(data: bytes, path: Path | str = "") -> str:
