@@ -9,10 +9,12 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from imrdb.errors import ImrdbError
 from imrdb.ingest import DEFAULT_BATCH_SIZE
+from imrdb.sources import DEFAULT_MAX_BYTES
 
 app = typer.Typer(
     help="A searchable database of California workers' compensation IMR decisions.",
@@ -27,7 +29,7 @@ DB_HELP = "SQLite file path or SQLAlchemy URL (postgresql+psycopg://user@host/db
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -37,7 +39,7 @@ def ingest(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Parser processes (default: CPU count)"),
     batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Letters per transaction"),
-    max_bytes: int = typer.Option(50 * 1024 * 1024, "--max-bytes", min=1, help="Refuse files larger than this"),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse files larger than this"),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
 ) -> None:
@@ -45,7 +47,7 @@ def ingest(
     from imrdb.ingest import Ingester, count_files
 
     def report_failure(failure) -> None:
-        err.print(f"[yellow]failed:[/yellow] {failure.path}: {failure.message}", highlight=False, soft_wrap=True, markup=True)
+        err.print(f"[yellow]failed:[/yellow] {escape(failure.path)}: {escape(failure.message)}", highlight=False)
 
     ingester = Ingester(db, workers=workers, batch_size=batch_size, max_bytes=max_bytes, strict=strict,
                         on_failure=report_failure)
@@ -106,8 +108,8 @@ def serve(
         if path is None:
             fail("serve needs a SQLite file; for PostgreSQL run `imrdb export-sqlite` first")
         if serving.is_public(host):
-            err.print(f"[yellow]warning:[/yellow] serving on {host}: anyone who can reach this machine can read the database",
-                      soft_wrap=True)
+            err.print(f"[yellow]warning:[/yellow] serving on {escape(host)}: anyone who can reach this machine can "
+                      "read the database")
         serving.serve(path, host=host, port=port, immutable=immutable)
     except ImrdbError as error:
         fail(str(error))
@@ -184,7 +186,7 @@ def main() -> None:
     try:
         app()
     except ImrdbError as error:
-        err.print(f"[red]error:[/red] {error}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         sys.exit(1)
 
 

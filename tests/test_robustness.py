@@ -252,12 +252,15 @@ def test_strict_stops_at_the_first_failure(tmp_path):
 def test_error_lines_name_the_path_as_the_user_gave_it(tmp_path):
     (tmp_path / "letters").mkdir()
     (tmp_path / "letters" / "empty.txt").write_text("")
+    (tmp_path / "letters" / "[red]odd name.txt").write_text("")  # not taken for terminal markup
     result = subprocess.run(IMRDB + ["ingest", "letters", "--db", "imr.db"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "letters/empty.txt: file is empty" in result.stderr
+    assert "letters/[red]odd name.txt: file is empty" in result.stderr
     assert str(tmp_path) not in result.stderr + result.stdout
     with sqlite3.connect(tmp_path / "imr.db") as connection:
-        assert connection.execute("select path from ingest_errors").fetchall() == [("letters/empty.txt",)]
+        assert connection.execute("select path from ingest_errors order by path").fetchall() == [
+            ("letters/[red]odd name.txt",), ("letters/empty.txt",)]
 
 
 # -- hostile text ------------------------------------------------------------------------------
