@@ -85,6 +85,21 @@ def test_reingest_changes_nothing_and_a_changed_letter_replaces_its_case(db_url,
     assert rows(db_url, "select replaced from ingest_runs order by id") == [(0,), (0,), (1,)]
 
 
+def test_the_same_letter_twice_in_one_batch_is_stored_once(db_url, tmp_path):
+    letter = sample("003").read_text()
+    (tmp_path / "a.txt").write_text(letter)
+    (tmp_path / "b.txt").write_text(letter)  # an identical copy
+    (tmp_path / "c.txt").write_text(letter.replace("Upheld", "Overturned"))  # a corrected copy, same case
+    report = ingest([tmp_path], db_url, workers=1)
+    assert (report.ingested, report.unchanged, report.replaced, report.failed) == (1, 1, 1, 0)
+    assert rows(db_url, "select source_path from cases") == [(str(tmp_path / "c.txt"),)]
+    (tmp_path / "c.txt").unlink()
+    again = ingest([tmp_path], db_url, workers=1)  # a.txt's content is new again: it replaces c.txt's
+    assert (again.ingested, again.unchanged, again.replaced) == (0, 1, 1)
+    assert rows(db_url, "select count(*) from cases") == [(1,)]
+    assert rows(db_url, "select source_path from cases") == [(str(tmp_path / "a.txt"),)]
+
+
 BAD_FILES = [
     ("empty.txt", b"", "read", "file is empty"),
     ("random.txt", bytes(range(256)) * 8, "read", "not a text file (binary data)"),

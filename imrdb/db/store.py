@@ -141,34 +141,36 @@ class Store:
     def _write(self, connection: Connection, letters: Sequence[LetterRows], run_id: int | None) -> list[str]:
         stamp = now()
         outcomes = [INGESTED] * len(letters)
-        # the last letter in the batch for each case number wins; earlier ones are superseded
-        last_for_case: dict[str, int] = {}
-        for index, letter in enumerate(letters):
-            if letter.case_number:
-                last_for_case[letter.case_number] = index
+        # content stored already, or met earlier in this batch, is unchanged: the first copy is the one
         stored_hashes = known_hashes(connection, [letter.sha256 for letter in letters])
-        numbers = list(last_for_case)
-        existing = {}
-        for start in range(0, len(numbers), 500):
-            rows = connection.execute(
-                select(cases.c.case_number, cases.c.id, cases.c.source_sha256)
-                .where(cases.c.case_number.in_(numbers[start: start + 500]))
-            )
-            existing.update({row.case_number: (row.id, row.source_sha256) for row in rows})
-
-        to_write: list[int] = []
-        replaced_ids: list[int] = []
+        candidates: list[int] = []
         seen_hashes: set[str] = set()
         for index, letter in enumerate(letters):
             if letter.sha256 in stored_hashes or letter.sha256 in seen_hashes:
                 outcomes[index] = UNCHANGED
+            else:
+                seen_hashes.add(letter.sha256)
+                candidates.append(index)
+        # of new letters sharing a case number, the batch's last wins; earlier ones are superseded
+        last_for_case = {letters[index].case_number: index for index in candidates if letters[index].case_number}
+        numbers = list(last_for_case)
+        existing = {}
+        for start in range(0, len(numbers), 500):
+            rows = connection.execute(
+                select(cases.c.case_number, cases.c.id)
+                .where(cases.c.case_number.in_(numbers[start: start + 500]))
+            )
+            existing.update({row.case_number: row.id for row in rows})
+
+        to_write: list[int] = []
+        replaced_ids: list[int] = []
+        for index in candidates:
+            number = letters[index].case_number
+            if number and last_for_case[number] != index:
+                outcomes[index] = REPLACED
                 continue
-            seen_hashes.add(letter.sha256)
-            if letter.case_number and last_for_case[letter.case_number] != index:
-                outcomes[index] = REPLACED  # superseded by a later letter of the batch
-                continue
-            if letter.case_number in existing:
-                replaced_ids.append(existing[letter.case_number][0])
+            if number in existing:
+                replaced_ids.append(existing[number])
                 outcomes[index] = REPLACED
             to_write.append(index)
         if replaced_ids:
