@@ -83,18 +83,39 @@ def clean_snapshot(batch, tmp_path_factory):
 # -- kills and interrupts ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kill_after", [0.3, 0.8, 1.5, 3.0])
-def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapshot, tmp_path, kill_after):
+def _stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as connection:
+            return connection.execute("select count(*) from cases").fetchone()[0]
+    except sqlite3.Error:
+        return -1  # not created yet, or mid-migration
+
+
+# kill points: right at start (before or during the migration), and after 16, 160 and 320 letters landed
+@pytest.mark.parametrize("kill_after_letters", [None, 16, 160, 320])
+def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapshot, tmp_path, kill_after_letters):
     db = tmp_path / "killed.db"
     process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q"],
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(kill_after)
+    if kill_after_letters is None:
+        time.sleep(0.3)
+    else:
+        deadline = time.monotonic() + 120
+        while _stored(db) < kill_after_letters and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+    killed_mid_run = process.poll() is None
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    stored_at_kill = _stored(db)
     rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert snapshot(db) == clean_snapshot
+    if kill_after_letters:
+        assert killed_mid_run and kill_after_letters <= stored_at_kill < 400, "the kill did not land mid-run"
+        with sqlite3.connect(db) as connection:
+            statuses = [row[0] for row in connection.execute("select status from ingest_runs order by id")]
+        assert statuses == ["killed", "finished"]  # the dead run is not left "running"
 
 
 def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_path):

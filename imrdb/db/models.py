@@ -60,6 +60,7 @@ ingest_runs = Table(
     Column("replaced", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
     Column("host", String(200)),
+    Column("pid", Integer, comment="process id of the ingest on its host"),
     Column("imrdb_version", String(40)),
 )
 

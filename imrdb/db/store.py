@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import operator
+import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -58,12 +59,21 @@ class Store:
     # -- ingest runs -----------------------------------------------------------------------
 
     def start_run(self, paths: Iterable[str]) -> int:
+        host = socket.gethostname()
         with self.engine.begin() as connection:
+            # runs of this host still "running" whose process is gone were killed (kill -9, power loss)
+            running = connection.execute(
+                select(ingest_runs.c.id, ingest_runs.c.pid)
+                .where(ingest_runs.c.status == "running", ingest_runs.c.host == host)
+            ).all()
+            dead = [run.id for run in running if run.pid is None or not _process_alive(run.pid)]
+            if dead:
+                connection.execute(update(ingest_runs).where(ingest_runs.c.id.in_(dead)).values(status="killed"))
             return connection.execute(
                 insert(ingest_runs).returning(ingest_runs.c.id),
                 {"started_at": now(), "paths": [str(path) for path in paths], "status": "running",
                  "files_seen": 0, "ingested": 0, "unchanged": 0, "replaced": 0, "failed": 0,
-                 "host": socket.gethostname(), "imrdb_version": __version__},
+                 "host": host, "pid": os.getpid(), "imrdb_version": __version__},
             ).scalar_one()
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
@@ -307,6 +317,16 @@ def index_new_rows(connection: Connection, table: str, ids: Sequence[int]) -> No
         f"INSERT INTO {table}_fts (rowid, {columns}) SELECT id, {columns} FROM {table} WHERE id BETWEEN ? AND ?",
         (min(ids), max(ids)),
     )
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # alive, another user's
+    return True
 
 
 def _is_lock_error(error: OperationalError) -> bool:
