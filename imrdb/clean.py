@@ -44,7 +44,16 @@ def normalize(text: str, source_format: str = "text") -> str:
     text = "\n".join(filter(None, [line.strip(" ") for line in text.split("\n")]))
     if "age" in text:
         text = p.PAGE_FOOTER.sub("", text)
+    text = _drop_running_headers(text)
     return p.WRAPPED_DECISION.sub(": ", text)
+
+
+def _drop_running_headers(text: str) -> str:
+    """A case number alone on a line again after the header is a page's running header: drop it."""
+    repeats = list(p.CASE_NUMBER_LINE.finditer(text))[1:]
+    for match in reversed(repeats):
+        text = text[: match.start()] + text[match.end() + 1:]
+    return text
 
 
 def _label_at_line_start(match: re.Match) -> str:

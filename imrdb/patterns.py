@@ -25,6 +25,8 @@ HTML_SCRIPT_STYLE = re.compile(r"<(script|style)\b[^>]{0,500}>.*?</\1\s*>", re.I
 # Markdown: "### CLINICAL CASE SUMMARY", "**Decision rationale:**", "__x__", "> quoted".
 MARKDOWN_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+", re.MULTILINE)
 MARKDOWN_EMPHASIS = re.compile(r"\*\*|__")
+# A case number repeated alone on a line, as a running page header does: kept only the first time.
+CASE_NUMBER_LINE = re.compile(r"^(?:IMR\s+)?Case\s+Number\s*:?\s*CM\d{2}-\d{5,8}[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # Running page furniture some publishers add: "Page 2 of 5" alone on a line.
 PAGE_FOOTER = re.compile(r"\n[ \t]*Page[ \t]+\d{1,3}[ \t]+of[ \t]+\d{1,3}[ \t]*(?=\n|$)", re.IGNORECASE)
 UNICODE_SPACE = re.compile(r"[\u00a0\u2000-\u200b\u202f\u205f\u3000]")
@@ -218,8 +220,10 @@ MODIFIED_TAIL = re.compile(
 
 # The end of a rationale's concluding sentence: "... is not medically necessary." A heading can
 # follow it on the same line when text was re-flowed ("...not medically necessary. Naproxen 500mg #60: Upheld").
+# A concluding sentence that ends its line without a full stop counts too.
 CONCLUSION_END = re.compile(
-    r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b[^.!?\n]{0,150}?[.!?][\"')\]]?(?=\s|[A-Z])",
+    r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b[^.!?\n]{0,150}?"
+    r"(?:[.!?][\"')\]]?(?=\s|[A-Z])|[ \t]*\n)",
     re.IGNORECASE,
 )
 # The rationale's conclusion: the last "... (not) medically necessary" in it.

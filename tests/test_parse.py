@@ -176,6 +176,11 @@ ITEM_CASES = [
      "MRI of the knee: Upheld\n" + GUIDELINES + RATIONALE_UPHELD + "Consultation with Dr. Lee for the knee: Overturned\n"
      + GUIDELINES + RATIONALE_OVERTURNED,
      [("MRI of the knee", "Upheld", None, None), ("Consultation with Dr. Lee for the knee", "Overturned", None, None)]),
+    ("running page header and footer inside an item",
+     "MRI of the left hip: Upheld\n" + GUIDELINES + "Decision rationale: The applicant was given full range of motion with\n"
+     "Page 2 of 3\nCase Number: CM17-0011543\nflexion and abduction. The request is not medically necessary\n"
+     "Case Number: CM17-0011543\nCT scan of head: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
+     [("MRI of the left hip", "Upheld", None, None), ("CT scan of head", "Overturned", None, None)]),
     ("page break mid-sentence in a rationale",
      "MRI of the left hip: Upheld\n" + GUIDELINES + "Decision rationale: The applicant was given full range of motion with\n"
      "flexion and abduction. The request is not medically necessary.\nCT scan of head: Overturned\n" + GUIDELINES + RATIONALE_OVERTURNED,
