@@ -226,8 +226,9 @@ def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
 def heading_start(body: str, lower: int, decision_start: int) -> int:
     """Where the heading that ends at `decision_start` begins.
 
-    It begins after the previous item's last label block ends a sentence: the previous rationale's
-    last line ends in a full stop (or runs a full stop straight into the heading). A modified
+    It begins after the previous rationale's last sentence: after its concluding "... (not)
+    medically necessary." and after any sentence end that follows (a full stop ending a line, run
+    straight into a capital, or followed by a space and a capital in re-flowed text). A modified
     request's heading holds sentences of its own, so for one the search starts before
     "... was the original request.".
     """
