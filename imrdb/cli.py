@@ -98,6 +98,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 127.0.0.1 keeps it on this machine"),
     port: int = typer.Option(8001, "--port", "-p"),
     immutable: bool = typer.Option(False, "--immutable", help="Serve as an unchanging snapshot (no ingest may run)"),
+    allow_robots: bool = typer.Option(False, "--allow-robots", help="Let search engines index the site (robots.txt)"),
 ) -> None:
     """Browse and query the database in Datasette (read-only)."""
     from imrdb import serve as serving
@@ -110,7 +111,7 @@ def serve(
         if serving.is_public(host):
             err.print(f"[yellow]warning:[/yellow] serving on {escape(host)}: anyone who can reach this machine can "
                       "read the database")
-        serving.serve(path, host=host, port=port, immutable=immutable)
+        serving.serve(path, host=host, port=port, immutable=immutable, allow_robots=allow_robots)
     except ImrdbError as error:
         fail(str(error))
 

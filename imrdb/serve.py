@@ -94,15 +94,23 @@ def _rename_database(value, name: str):
     return value
 
 
-def make_datasette(path: Path, immutable: bool = False, metadata: Path = METADATA_FILE):
+# robots.txt when the operator asks for the site to be indexed (datasette-block-robots otherwise
+# disallows everything)
+ALLOW_ROBOTS = "User-agent: *\nAllow: /"
+
+
+def make_datasette(path: Path, immutable: bool = False, metadata: Path = METADATA_FILE, allow_robots: bool = False):
     """A Datasette instance configured like `imrdb serve`, for tests and for scripting."""
     from datasette.app import Datasette
 
     register_plugin()
+    data = load_metadata(path, path.stem, metadata)
+    if allow_robots:
+        data.setdefault("plugins", {})["datasette-block-robots"] = {"literal": ALLOW_ROBOTS}
     return Datasette(
         immutables=[str(path)] if immutable else [],
         files=[] if immutable else [str(path)],
-        metadata=load_metadata(path, path.stem, metadata),
+        metadata=data,
         settings={name: _setting_value(value) for name, value in SETTINGS.items()},
     )
 
@@ -113,13 +121,14 @@ def _setting_value(value: str):
     return int(value) if value.isdigit() else value
 
 
-def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = False) -> None:
+def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = False,
+          allow_robots: bool = False) -> None:
     import uvicorn
 
     check_database(path)
     if immutable:
         checkpoint(path)
-    datasette = make_datasette(path, immutable=immutable)
+    datasette = make_datasette(path, immutable=immutable, allow_robots=allow_robots)
     print(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
 

@@ -313,6 +313,15 @@ def test_served_sql_returns_at_most_1000_rows(tmp_path):
     assert len(body["rows"]) == 1000 and body["truncated"] is True
 
 
+def test_robots_are_told_not_to_index_unless_allowed(tmp_path):
+    db = tmp_path / "imr.db"
+    ingest([SAMPLES], str(db), workers=1)
+    blocked = asyncio.run(make_datasette(db).client.get("/robots.txt")).text
+    allowed = asyncio.run(make_datasette(db, allow_robots=True).client.get("/robots.txt")).text
+    assert blocked.splitlines() == ["User-agent: *", "Disallow: /"]
+    assert allowed.splitlines() == ["User-agent: *", "Allow: /"]
+
+
 def test_serve_on_a_public_address_warns(tmp_path):
     db = tmp_path / "imr.db"
     ingest([SAMPLES], str(db), workers=1)
