@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from imrdb import patterns as p
 from imrdb.citations import parse_guideline_text
@@ -39,11 +40,12 @@ def parse_normalized(text: str, path: str | None = None) -> Letter:
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
 class Sections:
-    __slots__ = ("header", "how", "summary", "issues")
-
-    def __init__(self, header: str, how: str, summary: str, issues: str):
-        self.header, self.how, self.summary, self.issues = header, how, summary, issues
+    header: str
+    how: str  # "HOW THE IMR FINAL DETERMINATION WAS MADE": the reviewer's credentials
+    summary: str
+    issues: str
 
 
 def split_sections(text: str, path: str | None = None) -> Sections:

@@ -16,7 +16,7 @@ import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, DateTime, bindparam, delete, func, insert, select, update
+from sqlalchemy import JSON, DateTime, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -133,8 +133,7 @@ class Store:
             except DBAPIError as error:
                 self._reviewer_ids.clear()
                 outcomes.append(error)
-        with self.engine.begin() as connection:
-            self._record_failures(connection, failures, run_id)
+        self.record_failures(failures, run_id)
         return outcomes
 
     def record_failures(self, failures: Sequence[FailedFile], run_id: int | None) -> None:
@@ -292,13 +291,6 @@ class Store:
             else:
                 for table in (cases, disputed_items, guideline_citations, reviewers):
                     connection.exec_driver_sql(f"ANALYZE {table.name}")
-
-    def counts(self) -> dict[str, int]:
-        with self.engine.connect() as connection:
-            return {
-                table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in (cases, disputed_items, guideline_citations, reviewers, ingest_errors, ingest_runs)
-            }
 
 
 # The searched columns of each table with a full-text index (SQLite FTS5; PostgreSQL indexes itself).

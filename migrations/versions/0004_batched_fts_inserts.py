@@ -27,19 +27,24 @@ def _columns(table: str, prefix: str = "") -> str:
     return ", ".join(f"{prefix}[{c}]" for c in SEARCHED[table])
 
 
+def _update_trigger(table: str, only_when_searched_columns_change: bool) -> str:
+    fts = f"{table}_fts"
+    cols, old, new = _columns(table), _columns(table, "old."), _columns(table, "new.")
+    event = f"UPDATE OF {cols}" if only_when_searched_columns_change else "UPDATE"
+    return (
+        f"CREATE TRIGGER [{table}_au] AFTER {event} ON [{table}] BEGIN "
+        f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old}); "
+        f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for table in SEARCHED:
-        fts = f"{table}_fts"
-        cols, old, new = _columns(table), _columns(table, "old."), _columns(table, "new.")
         op.execute(f"DROP TRIGGER IF EXISTS [{table}_ai]")
         op.execute(f"DROP TRIGGER IF EXISTS [{table}_au]")
-        op.execute(
-            f"CREATE TRIGGER [{table}_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN "
-            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old}); "
-            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END"
-        )
+        op.execute(_update_trigger(table, only_when_searched_columns_change=True))
 
 
 def downgrade() -> None:
@@ -47,15 +52,10 @@ def downgrade() -> None:
         return
     for table in SEARCHED:
         fts = f"{table}_fts"
-        cols, old, new = _columns(table), _columns(table, "old."), _columns(table, "new.")
         op.execute(f"DROP TRIGGER IF EXISTS [{table}_au]")
-        op.execute(
-            f"CREATE TRIGGER [{table}_au] AFTER UPDATE ON [{table}] BEGIN "
-            f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old}); "
-            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END"
-        )
+        op.execute(_update_trigger(table, only_when_searched_columns_change=False))
         op.execute(
             f"CREATE TRIGGER [{table}_ai] AFTER INSERT ON [{table}] BEGIN "
-            f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END"
+            f"INSERT INTO [{fts}] (rowid, {_columns(table)}) VALUES (new.rowid, {_columns(table, 'new.')}); END"
         )
         # rows inserted while batched indexing was in force are already indexed
