@@ -1,28 +1,33 @@
 """The library API behind `imrdb ingest`: files -> text -> Letter -> rows -> database.
 
-The main process walks the folders and hashes each file; files whose hash is stored already are
-skipped without parsing; the rest are parsed in worker processes and written by this process, a
-batch per transaction. Memory stays flat whatever the batch: files stream through.
+The main process walks the folders and hands the paths, a chunk at a time, to worker processes.
+A worker reads and hashes each file, skips those whose hash is stored already (it asks the
+database itself, read-only), and parses the rest. The main process is the single writer: it
+writes the workers' rows a batch per transaction while they read and parse the next chunks.
+A bounded number of chunks is in flight at once, so memory stays flat whatever the batch.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from imrdb.db.engine import database_url, make_engine, migrate
-from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store
+from imrdb.db.engine import database_url, make_engine, make_reader, migrate
+from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, known_hashes
 from imrdb.errors import LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of, text_of
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
+CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
 
 
 @dataclass
@@ -47,30 +52,78 @@ class IngestReport:
         return text + (" - interrupted, the rest was not read" if self.interrupted else "")
 
 
-@dataclass(frozen=True)
-class ParseJob:
-    path: str
-    format: str
-    sha256: str
-    data: bytes
+# What a worker makes of one file: its rows, the reason it failed, or None when it is stored already.
+FileResult = LetterRows | FailedFile | None
 
 
-def parse_job(job: ParseJob) -> LetterRows | FailedFile:
-    """Worker: bytes -> text -> Letter -> rows, or the reason it failed."""
+def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> LetterRows | FailedFile:
+    """bytes -> text -> Letter -> rows, or the reason it failed."""
     try:
-        text, fmt = text_of(job.data, job.format, job.path)
-        source = SourceText(Path(job.path), fmt, job.sha256, text)
-        return letter_rows(parse_letter(text, fmt, job.path), source)
+        text, fmt = text_of(data, source_format, path)
+        source = SourceText(Path(path), fmt, sha256, text)
+        return letter_rows(parse_letter(text, fmt, path), source)
     except LetterError as error:
-        return FailedFile(job.path, job.sha256, error.stage, error.reason)
+        return FailedFile(path, sha256, error.stage, error.reason)
     except RecursionError:
-        return FailedFile(job.path, job.sha256, "parse", "letter text too deeply nested to read")
+        return FailedFile(path, sha256, "parse", "letter text too deeply nested to read")
     except Exception as error:  # a parser bug must cost one file, not the batch
-        return FailedFile(job.path, job.sha256, "parse", f"unexpected parser error: {type(error).__name__}: {error}")
+        return FailedFile(path, sha256, "parse", f"unexpected parser error: {type(error).__name__}: {error}")
 
 
-def _ignore_sigint() -> None:
+class ChunkReader:
+    """Worker side: read, hash and parse a chunk of files, skipping content the database has.
+
+    Each worker process has its own read-only connection (made on first use, never shared across
+    a fork). The check is only to save work: the writer checks again inside its transaction.
+    """
+
+    def __init__(self, url: str, max_bytes: int):
+        self.url = url
+        self.max_bytes = max_bytes
+        self._engine = None
+
+    def known(self, hashes: list[str]) -> set[str]:
+        if self._engine is None:
+            self._engine = make_reader(self.url)
+        with self._engine.connect() as connection:
+            return known_hashes(connection, hashes)
+
+    def close(self) -> None:
+        """Let go of the connection (the writer's last close then checkpoints a SQLite file's WAL)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __call__(self, chunk: list[SourceFile]) -> list[FileResult]:
+        results: list = []
+        read: list[tuple[int, str, str, bytes]] = []
+        for source in chunk:
+            path = str(source.path)
+            try:
+                data = read_bytes(source.path, self.max_bytes)
+            except SourceError as error:
+                results.append(FailedFile(path, None, error.stage, error.reason))
+                continue
+            read.append((len(results), path, sha256_of(data), data))
+            results.append(None)
+        stored = self.known([sha256 for _, _, sha256, _ in read]) if read else set()
+        for index, path, sha256, data in read:
+            if sha256 not in stored:
+                results[index] = parse_file(path, chunk[index].format, sha256, data)
+        return results
+
+
+_worker_reader: ChunkReader | None = None
+
+
+def _start_worker(reader: ChunkReader) -> None:
+    global _worker_reader
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
+    _worker_reader = reader
+
+
+def _read_chunk(chunk: list[SourceFile]) -> list[FileResult]:
+    return _worker_reader(chunk)
 
 
 def count_files(paths: Iterable[str | os.PathLike]) -> int:
@@ -86,9 +139,9 @@ def check_paths(paths: Sequence[str | os.PathLike]) -> None:
             raise SourceError("no such file or folder", str(path))
 
 
-def _batches(iterator: Iterator, size: int) -> Iterator[list]:
-    while batch := list(islice(iterator, size)):
-        yield batch
+def _chunks(iterator: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 class Ingester:
@@ -118,12 +171,16 @@ class Ingester:
             store = Store(engine)
             store.refresh_drug_names(drug_name_rows())
             report = IngestReport(run_id=store.start_run(paths))
+            reader = ChunkReader(self.url, self.max_bytes)
             pool = None
             if self.workers > 1:
-                pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_ignore_sigint)
+                gc.collect()
+                gc.freeze()  # what exists now is shared with the forked workers, never scanned or copied
+                pool = multiprocessing.get_context("fork").Pool(self.workers, initializer=_start_worker,
+                                                                initargs=(reader,))
             status = "failed"
             try:
-                self._run(store, paths, report, pool)
+                self._run(store, paths, report, pool, reader)
                 status = "interrupted" if report.interrupted else "finished"
                 if report.ingested or report.replaced:
                     store.refresh_statistics()
@@ -131,40 +188,47 @@ class Ingester:
                 if pool is not None:
                     pool.terminate()
                     pool.join()
+                    gc.unfreeze()
+                reader.close()
                 store.finish_run(report.run_id, status, report.counts)
             return report
         finally:
             engine.dispose()
 
-    def _run(self, store: Store, paths: Sequence, report: IngestReport, pool) -> None:
-        """Read and hash batch N+1 and parse it in the workers while batch N is written."""
-        pending = None
-        for batch in _batches(find_letter_files(paths), self.batch_size):
-            if self.stop_requested:
-                report.interrupted = True
-                break
-            jobs, failures = self._read_batch(batch)
-            known = store.known_hashes([job.sha256 for job in jobs])
-            new_jobs = [job for job in jobs if job.sha256 not in known]
-            report.unchanged += len(jobs) - len(new_jobs)
-            if pool is not None and len(new_jobs) > 1:
-                parsing = pool.map_async(parse_job, new_jobs, chunksize=max(1, len(new_jobs) // (self.workers * 4)))
+    def _run(self, store: Store, paths: Sequence, report: IngestReport, pool, reader: ChunkReader) -> None:
+        """Keep the workers a batch and a little ahead of the writer; write each batch as it fills."""
+        chunk_size = max(1, min(CHUNK_SIZE, self.batch_size))
+        chunks = _chunks(find_letter_files(paths), chunk_size)
+        window = -(-self.batch_size // chunk_size) + 2 * self.workers  # chunks in flight at most
+        in_flight: deque = deque()
+        pending: list[FileResult] = []
+        while not self.stop_requested:
+            if pool is None:
+                chunk = next(chunks, None)
+                results = None if chunk is None else reader(chunk)
             else:
-                parsing = [parse_job(job) for job in new_jobs]
-            if pending is not None and not self._write(store, report, *pending):
-                pending = None
-                break
-            pending = (len(batch), failures, parsing)
-        if pending is not None:
-            self._write(store, report, *pending)
+                while len(in_flight) < window and (chunk := next(chunks, None)) is not None:
+                    in_flight.append(pool.apply_async(_read_chunk, (chunk,)))
+                results = in_flight.popleft().get() if in_flight else None
+            done = results is None
+            pending.extend(results or ())
+            while pending and (done or len(pending) >= self.batch_size):
+                batch, pending = pending[: self.batch_size], pending[self.batch_size:]
+                if not self._write(store, report, batch):
+                    return
+                if self.stop_requested:
+                    break
+            if done:
+                return
+        report.interrupted = True
 
-    def _write(self, store: Store, report: IngestReport, files: int, failures: list[FailedFile], parsing) -> bool:
-        """Write one parsed batch; False when the run must stop (--strict and something failed)."""
-        report.files_seen += files
-        results = parsing if isinstance(parsing, list) else parsing.get()
+    def _write(self, store: Store, report: IngestReport, results: list[FileResult]) -> bool:
+        """Write one batch; False when the run must stop (--strict and something failed)."""
+        report.files_seen += len(results)
         letters = [result for result in results if isinstance(result, LetterRows)]
-        failures = failures + [result for result in results if isinstance(result, FailedFile)]
-        outcomes = store.write_batch(letters, failures, report.run_id)
+        failures = [result for result in results if isinstance(result, FailedFile)]
+        report.unchanged += sum(1 for result in results if result is None)
+        outcomes = store.write_batch(letters, failures, report.run_id) if letters or failures else []
         store_failures = []
         for letter, outcome in zip(letters, outcomes):
             if outcome == INGESTED:
@@ -183,22 +247,11 @@ class Ingester:
         report.failures.extend(failures)
         for failure in failures:
             self.on_failure(failure)
-        self.on_progress(files)
+        self.on_progress(len(results))
         if failures and self.strict:
             report.interrupted = True
             return False
         return True
-
-    def _read_batch(self, batch: list[SourceFile]) -> tuple[list[ParseJob], list[FailedFile]]:
-        jobs, failures = [], []
-        for source in batch:
-            try:
-                data = read_bytes(source.path, self.max_bytes)
-            except SourceError as error:
-                failures.append(FailedFile(str(source.path), None, error.stage, error.reason))
-                continue
-            jobs.append(ParseJob(str(source.path), source.format, sha256_of(data), data))
-        return jobs, failures
 
 
 def ingest(paths: Sequence[str | os.PathLike], db: str | None = None, **options) -> IngestReport:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from imrdb.db.engine import current_revision, downgrade, make_engine, migrate
+import imrdb.ingest
 from imrdb.ingest import ingest
 from conftest import REAL_DEV, ROOT, SAMPLES, sample
 
@@ -83,6 +84,28 @@ def test_reingest_changes_nothing_and_a_changed_letter_replaces_its_case(db_url,
     assert rows(db_url, "select count(*) from disputed_items") == [(12,)]
     assert rows(db_url, "select count(*) from guideline_citations where case_id not in (select id from cases)") == [(0,)]
     assert rows(db_url, "select replaced from ingest_runs order by id") == [(0,), (0,), (1,)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_reingest_parses_only_the_new_files(db_url, tmp_path, monkeypatch, workers):
+    folder = tmp_path / "batch"
+    shutil.copytree(SAMPLES, folder)
+    ingest([folder], db_url, workers=workers)
+    new = folder / "zz_new.txt"
+    new.write_text(sample("003").read_text().replace("CM14-0039927", "CM14-0039928"))
+    parsed = []
+    real_parse_file = imrdb.ingest.parse_file
+
+    def parse_file(path, *args):
+        if path != str(new):
+            raise AssertionError(f"{path} is stored already and was parsed again")
+        parsed.append(path)
+        return real_parse_file(path, *args)
+
+    monkeypatch.setattr(imrdb.ingest, "parse_file", parse_file)  # forked workers inherit it
+    again = ingest([folder], db_url, workers=workers, batch_size=2)
+    assert (again.ingested, again.unchanged, again.failed, again.files_seen) == (1, 5, 0, 6)
+    assert parsed == ([str(new)] if workers == 1 else [])  # a worker's list is its own
 
 
 def test_the_same_letter_twice_in_one_batch_is_stored_once(db_url, tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -14,8 +16,9 @@ from imrdb.errors import DatabaseURLError
 
 DEFAULT_DB = "data/imr.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 60_000
-MIGRATION_LOCK_ID = 73_114_101  # an arbitrary constant naming imrdb's migration lock on PostgreSQL  # a second writer waits this long for the first one's transaction
+SQLITE_BUSY_TIMEOUT_MS = 60_000  # a second writer waits this long for the first one's transaction
+SQLITE_PAGE_SIZE = 16384  # for new files: fewer, larger pages; a letter's text fits on one
+MIGRATION_LOCK_ID = 73_114_101  # an arbitrary constant naming imrdb's migration lock on PostgreSQL
 
 
 def database_url(value: str | os.PathLike | None = None) -> str:
@@ -52,6 +55,7 @@ def make_engine(url: str) -> Engine:
             # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # takes effect only on a new, empty file
             cursor.execute("PRAGMA journal_mode=WAL")  # readers (Datasette) never block the writer
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -71,6 +75,17 @@ def make_engine(url: str) -> Engine:
         raise DatabaseURLError(
             f"the driver for {make_url(url).drivername} is not installed ({exc.name}): pip install 'imrdb[postgres]'"
         ) from None
+
+
+def make_reader(url: str) -> Engine:
+    """An engine that only reads, for a worker process: a SQLite file is opened read-only, so a
+    reader never takes the write lock and never waits for the writer (WAL)."""
+    path = sqlite_path(url)
+    if path is None:
+        return make_engine(url)
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                                                      check_same_thread=False))
 
 
 def alembic_config(connection=None):

@@ -101,10 +101,6 @@ class Store:
                     set_={"generic": statement.excluded.generic, "drug_class": statement.excluded.drug_class},
                 ), changed)
 
-    def known_hashes(self, hashes: Sequence[str]) -> set[str]:
-        with self.engine.connect() as connection:
-            return known_hashes(connection, hashes)
-
     # -- writing ---------------------------------------------------------------------------
 
     def write_batch(self, letters: Sequence[LetterRows], failures: Sequence[FailedFile], run_id: int | None) -> list[str]:
