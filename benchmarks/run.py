@@ -103,7 +103,12 @@ def _pss_mb(pid: int) -> float:
 
 
 def measure(command: list[str]) -> tuple[float, float, float, str]:
-    """Run a command; return (seconds, peak RSS MB of the main process, peak PSS MB of its process tree, stdout)."""
+    """Run a command; return (seconds, peak RSS MB of the main process, peak PSS MB of its process tree, stdout).
+
+    The main process's peak RSS is the kernel's own high-water mark (VmHWM), so sampling it every
+    0.2 s misses nothing but the last moments; the tree's PSS is sampled as often. Sampling every
+    20 ms, as this did before, slowed the ingest it measured by over a second (reading smaps_rollup
+    takes each process's memory lock)."""
     peak_main = peak_tree = 0.0
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -112,9 +117,9 @@ def measure(command: list[str]) -> tuple[float, float, float, str]:
     def sample():
         nonlocal peak_main, peak_tree
         while not done.is_set():
-            peak_main = max(peak_main, _rss_mb(process.pid))
+            peak_main = max(peak_main, _proc_mb(process.pid, "status", "VmHWM:") or 0.0)
             peak_tree = max(peak_tree, sum(_pss_mb(pid) for pid in _tree(process.pid)))
-            time.sleep(0.02)
+            done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

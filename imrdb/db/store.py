@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import operator
 import os
@@ -55,6 +56,9 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._reviewer_ids: dict[str, int] = {}
+        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        self._add_reviewer = dialect_insert(reviewers).on_conflict_do_nothing(index_elements=["profile_key"])
+        self._reviewer_by_key = select(reviewers.c.id).where(reviewers.c.profile_key == bindparam("key"))
 
     # -- ingest runs -----------------------------------------------------------------------
 
@@ -230,15 +234,14 @@ class Store:
         convert = [index for index, name in enumerate(names, start=1)
                    if isinstance(table.c[name].type, (JSON, DateTime))]
         values = []
-        for offset, row in enumerate(rows):
-            record = [first + offset, *values_of(row)]
-            for index in convert:
-                value = record[index]
-                if isinstance(value, dt.datetime):
-                    record[index] = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-                elif value is not None:
-                    record[index] = json.dumps(value)
-            values.append(tuple(record))
+        for offset, row in enumerate(rows, start=first):
+            record = (offset, *values_of(row))
+            if convert:
+                converted = list(record)
+                for index in convert:
+                    converted[index] = _sqlite_value(converted[index])
+                record = tuple(converted)
+            values.append(record)
         columns = ", ".join(["id", *names])
         marks = ", ".join("?" * (len(names) + 1))
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", values)
@@ -256,9 +259,8 @@ class Store:
         cached = self._reviewer_ids.get(key)
         if cached is not None:
             return cached
-        dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        connection.execute(dialect_insert(reviewers).values(**reviewer).on_conflict_do_nothing(index_elements=["profile_key"]))
-        reviewer_id = connection.execute(select(reviewers.c.id).where(reviewers.c.profile_key == key)).scalar_one()
+        connection.execute(self._add_reviewer, reviewer)
+        reviewer_id = connection.execute(self._reviewer_by_key, {"key": key}).scalar_one()
         self._reviewer_ids[key] = reviewer_id
         return reviewer_id
 
@@ -305,6 +307,20 @@ def index_new_rows(connection: Connection, table: str, ids: Sequence[int]) -> No
         f"INSERT INTO {table}_fts (rowid, {columns}) SELECT id, {columns} FROM {table} WHERE id BETWEEN ? AND ?",
         (min(ids), max(ids)),
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _sqlite_timestamp(value: dt.datetime) -> str:  # a batch's rows share one timestamp: format it once
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_value(value):
+    """A JSON or timestamp value as the sqlite3 driver stores it (what SQLAlchemy would send)."""
+    if isinstance(value, dt.datetime):
+        return _sqlite_timestamp(value)
+    if value is None:
+        return None
+    return "[]" if value == [] else json.dumps(value)  # most letters have no parse warnings
 
 
 def _process_alive(pid: int) -> bool:
