@@ -35,3 +35,7 @@ class ParseError(LetterError):
 
 class DatabaseURLError(ImrdbError):
     """A --db value that is neither a path nor a SQLAlchemy URL we can use."""
+
+
+class WorkerDied(ImrdbError):
+    """A parser process was killed (out of memory, or by a signal) in the middle of a run."""

@@ -118,6 +118,36 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapsh
         assert statuses == ["killed", "finished"]  # the dead run is not left "running"
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as handle:
+            children.extend(int(child) for child in handle.read().split())
+    return children
+
+
+def test_a_killed_worker_ends_the_run_with_one_line_and_nothing_lost(batch, clean_snapshot, tmp_path):
+    db = tmp_path / "worker-killed.db"
+    process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "--workers", "2", "-q"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while _stored(db) < 16 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    workers = _children(process.pid)
+    assert process.poll() is None and workers, "the run ended before a worker could be killed"
+    os.kill(workers[0], signal.SIGKILL)  # what the kernel's out-of-memory killer does
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "a parser process died" in err and "run the same command again" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select status from ingest_runs").fetchall() == [("failed",)]
+    rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert snapshot(db) == clean_snapshot
+
+
 def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_path):
     db = tmp_path / "interrupted.db"
     process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "8", "-q"],
