@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from imrdb.citations import _clause_fields, parse_guideline_text
 from imrdb.clean import normalize
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
@@ -295,6 +296,37 @@ def test_warnings_for_a_letter_that_looks_wrong():
     assert "has no reviewer guideline citation" in text
     assert "decision date 2017-01-01 is before the application date 2017-01-17" in text
     assert "patient age 7 is outside 14-100" in text
+
+
+# -- guideline citations: one clause at a time --------------------------------------------------
+
+CLAUSE_CASES = [
+    # (a clause of a guideline line, [(source, guideline, year, topic, pages)])
+    ("MTUS Chronic Pain Treatment Guidelines Antidepressants for chronic pain, page 13 Page(s): 13-16",
+     [("MTUS", "Chronic Pain Medical Treatment Guidelines", None, "Antidepressants for chronic pain", "13-16")]),
+    ("Non-MTUS Citation Other Medical Treatment Guideline or Medical Evidence: Title 8, California Code of "
+     "Regulations, section 9792.20",
+     [("CCR", "Title 8, California Code of Regulations", None, "9792.20", None)]),
+    ("Non-MTUS Citation Official Disability Guidelines (ODG) Pain, Benzodiazepines",
+     [("ODG", "Pain", None, "Benzodiazepines", None)]),
+    ("MTUS ACOEM Chapter 9 Shoulder Complaints Page(s): 207-209",
+     [("ACOEM", "Shoulder Complaints", None, "Chapter 9", "207-209")]),
+    ("Non-MTUS Citation", []),  # the label of a clause that cites nothing
+    ("x", []),
+]
+
+
+@pytest.mark.parametrize("clause,expected", CLAUSE_CASES, ids=[case[0][:40] for case in CLAUSE_CASES])
+def test_clause_citations(clause, expected):
+    fields = _clause_fields(clause)
+    assert [(source, guideline, year, topic, pages) for source, _, guideline, year, topic, pages in fields] == expected
+    assert all(text == clause for _, text, *_ in fields)
+
+
+def test_a_guideline_line_cites_what_its_clauses_cite():
+    line = ("Decision based on " + CLAUSE_CASES[0][0] + ". Decision based on " + CLAUSE_CASES[1][0])
+    assert [(c.role, c.source, c.topic) for c in parse_guideline_text(line, "imr_reviewer")] == [
+        ("imr_reviewer", "MTUS", "Antidepressants for chronic pain"), ("imr_reviewer", "CCR", "9792.20")]
 
 
 # -- the 60 real letters ----------------------------------------------------------------------
