@@ -50,9 +50,9 @@ def normalize(text: str, source_format: str = "text") -> str:
 
 def _drop_running_headers(text: str) -> str:
     """A case number alone on a line again after the header is a page's running header: drop it."""
-    repeats = list(p.CASE_NUMBER_LINE.finditer(text))[1:]
-    for match in reversed(repeats):
-        text = text[: match.start()] + text[match.end() + 1:]
+    repeats = list(p.CASE_NUMBER_LINE.spans(text))[1:]
+    for start, match in reversed(repeats):
+        text = text[:start] + text[match.end() + 1:]
     return text
 
 

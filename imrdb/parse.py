@@ -202,27 +202,39 @@ _LABEL_FIELD = {"claims administrator guideline": "claims_administrator", "maxim
 
 def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
     body = p.ISSUES_INTRO.sub("", issues.lstrip(), count=1)
-    decisions = list(p.DECISION_LINE.finditer(body))
+    decisions = decision_lines(body)
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []
     headings: list[str] = []
     previous_end = 0
-    for decision in decisions:
-        start = heading_start(body, previous_end, decision.start())
+    for decision_start, decision_end, _ in decisions:
+        start = heading_start(body, previous_end, decision_start)
         starts.append(start)
-        headings.append(body[start: decision.start()])
-        previous_end = decision.end()
+        headings.append(body[start: decision_start])
+        previous_end = decision_end
     items = []
-    for index, decision in enumerate(decisions):
+    for index, (_, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
-        item = DisputedItem(position=index + 1, description="", decision=decision[1].capitalize())
+        item = DisputedItem(position=index + 1, description="", decision=decision.capitalize())
         read_heading(unwrap(headings[index]), item)
-        read_item_body(body[decision.end(): end], item)
+        read_item_body(body[decision_end: end], item)
         items.append(item)
     if not any(item.rationale for item in items):
         raise ParseError("letter has decisions but no rationale ('Decision rationale:' missing)", path)
     return items
+
+
+def decision_lines(body: str) -> list[tuple[int, int, str]]:
+    """(start, end, decision) of each heading's closing ": Upheld" or " : Overturned."; a space before
+    the colon belongs to it."""
+    decisions = []
+    for match in p.DECISION_LINE.finditer(body):
+        start = match.start()
+        if start and body[start - 1] == " ":
+            start -= 1
+        decisions.append((start, match.end(), match[1]))
+    return decisions
 
 
 def heading_start(body: str, lower: int, decision_start: int) -> int:
@@ -234,8 +246,8 @@ def heading_start(body: str, lower: int, decision_start: int) -> int:
     request's heading holds sentences of its own, so for one the search starts before
     "... was the original request.".
     """
-    labels = list(p.ITEM_LABEL.finditer(body, lower, decision_start))
-    floor = labels[-1].end() if labels else lower
+    labels = list(p.ITEM_LABEL.spans(body, lower, decision_start))
+    floor = labels[-1][1].end() if labels else lower
     if not labels:
         return _skip_space(body, floor, decision_start)
     # the previous rationale's concluding sentence ends before the heading, whatever the line breaks
@@ -287,9 +299,9 @@ def read_heading(heading: str, item: DisputedItem) -> None:
 
 def read_item_body(body: str, item: DisputedItem) -> None:
     parts: dict[str, str] = {}
-    labels = list(p.ITEM_LABEL.finditer(body))
-    for index, label in enumerate(labels):
-        end = labels[index + 1].start() if index + 1 < len(labels) else len(body)
+    labels = list(p.ITEM_LABEL.spans(body))
+    for index, (_, label) in enumerate(labels):
+        end = labels[index + 1][0] if index + 1 < len(labels) else len(body)
         field = _LABEL_FIELD[" ".join(label["label"].lower().split())]
         parts[field] = (parts.get(field, "") + " " + body[label.end(): end]).strip()
     item.rationale = unwrap(parts.get("rationale", ""))

@@ -6,12 +6,16 @@ import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imrdb.citations import _clause_fields, parse_guideline_text
 from imrdb.clean import normalize
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
-from imrdb.parse import conclusion, injury_date_from_summary, parse_date, parse_letter, read_reviewer
+from imrdb import patterns as p
+from imrdb.parse import (conclusion, decision_lines, injury_date_from_summary, parse_date, parse_letter,
+                          read_reviewer)
 from imrdb.sources import read_letter, SourceFile
 from conftest import DEV_FACTS, REAL_DEV, sample
 
@@ -296,6 +300,62 @@ def test_warnings_for_a_letter_that_looks_wrong():
     assert "has no reviewer guideline citation" in text
     assert "decision date 2017-01-01 is before the application date 2017-01-17" in text
     assert "patient age 7 is outside 14-100" in text
+
+
+# -- fast searches: the same matches as the plain patterns ------------------------------------
+
+LABELS = ("Claims Administrator guideline: Decision based on MTUS.\nMAXIMUS guideline:\nDecision based on ODG. "
+          "See Decision rationale: x\ndecision RATIONALE : The request")
+RUNNING_HEADERS = ("Case Number: CM17-0011543\nDate Assigned: 01/20/2017\nflexion and abduction.\n"
+                   "Case Number: CM17-0011543\nIMR Case Number CM17-0011543 x\ncase number:\nCM17-0011543")
+LINE_START_CASES = [
+    # (pattern, text, pos, endpos, [(start, end, matched text)])
+    (p.ITEM_LABEL, LABELS, 0, len(LABELS), [
+        (0, 32, "Claims Administrator guideline: "), (56, 74, "MAXIMUS guideline:"),
+        (124, 145, "decision RATIONALE : ")]),  # "See Decision rationale:" does not start a line
+    (p.ITEM_LABEL, LABELS, 1, len(LABELS), [(56, 74, "MAXIMUS guideline:"), (124, 145, "decision RATIONALE : ")]),
+    (p.ITEM_LABEL, LABELS, 56, 80, [(56, 74, "MAXIMUS guideline:")]),  # a match at the start of the search
+    (p.ITEM_LABEL, LABELS, 55, 70, []),  # a match must end by endpos
+    (p.CASE_NUMBER_LINE, RUNNING_HEADERS, 0, len(RUNNING_HEADERS), [
+        (0, 25, "Case Number: CM17-0011543"), (75, 100, "Case Number: CM17-0011543"),
+        (132, 157, "case number:\nCM17-0011543")]),
+]
+
+
+@pytest.mark.parametrize("pattern,text,pos,endpos,expected", LINE_START_CASES)
+def test_line_start_pattern_spans(pattern, text, pos, endpos, expected):
+    spans = [(start, match.end(), text[start: match.end()]) for start, match in pattern.spans(text, pos, endpos)]
+    assert spans == expected
+    plain = pattern.at_line_start  # the "^" pattern, tried at every position
+    assert [(start, end) for start, end, _ in spans] == [match.span() for match in plain.finditer(text, pos, endpos)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Decision rationale:", "MAXIMUS guideline :", "Case Number: CM17-0011543", "\n",
+                                 " ", "x", "claims administrator\nguideline:\t", "IMR "]), max_size=30),
+       st.integers(0, 40), st.integers(0, 400))
+def test_line_start_pattern_finds_what_the_plain_pattern_finds(pieces, pos, endpos):
+    text = "".join(pieces)
+    for pattern in (p.ITEM_LABEL, p.CASE_NUMBER_LINE):
+        assert [(start, match.end()) for start, match in pattern.spans(text, pos, endpos)] == [
+            match.span() for match in pattern.at_line_start.finditer(text, pos, endpos)]
+
+
+DECISION_CASES = [
+    # (body, [(start, end, decision)]): the heading ends where the decision starts
+    ("MRI of the knee: Upheld\nClaims", [(15, 23, "Upheld")]),
+    ("SOMA 350MG #60 : Overturned.\nX", [(14, 28, "Overturned")]),  # the space before the colon is the decision's
+    ("Norco 10/325mg #35 is:Upheld", [(21, 28, "Upheld")]),
+    ("Office visit: upheld . \nMRI: Overturned", [(12, 23, "upheld"), (27, 39, "Overturned")]),
+    ("Follow-up at 10:30 Upheld\n", []),
+]
+
+
+@pytest.mark.parametrize("body,expected", DECISION_CASES)
+def test_decision_lines(body, expected):
+    assert decision_lines(body) == expected
+    with_space = re.compile("[ ]?" + p.DECISION_LINE.pattern, p.DECISION_LINE.flags)  # slower: tried at every space
+    assert [(match.start(), match.end(), match[1]) for match in with_space.finditer(body)] == expected
 
 
 # -- guideline citations: one clause at a time --------------------------------------------------
