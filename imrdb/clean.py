@@ -8,7 +8,6 @@ at the start of a line. Hard wraps are kept: the parser reads lines; `unwrap` jo
 from __future__ import annotations
 
 import html
-import re
 import unicodedata
 
 from imrdb import patterns as p
@@ -25,7 +24,11 @@ _UNICODE_REPLACEMENTS = (
 
 def normalize(text: str, source_format: str = "text") -> str:
     """Normalize a letter's text; `source_format` is "pdf", "text", "markdown" or "html"."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    # Tests for one character run at memchr speed, many times faster than any longer search, so
+    # the whole-text passes below are skipped when a single character shows they would do nothing.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\f", "\n").replace("\v", "\n")
     if not text.isascii():
         for character, replacement in _UNICODE_REPLACEMENTS:  # str.replace: far faster than str.translate
             if character in text:
@@ -33,14 +36,14 @@ def normalize(text: str, source_format: str = "text") -> str:
         text = unicodedata.normalize("NFKC", text)
         if not text.isascii():
             text = p.UNICODE_SPACE.sub(" ", text)
-    if (source_format in ("html", "markdown") or "</" in text or "<b>" in text or "<B>" in text
-            or "**" in text or "\n#" in text or text.startswith("#")):
+    if source_format in ("html", "markdown") or _has_markup(text):
         text = strip_markup(text, drop_scripts=source_format == "html")
-    text = p.LINE_LABEL.sub(_label_at_line_start, text)
+    text = labels_at_line_start(text)
     text = p.RUN_IN_AFTER_INTRO.sub(r"\1\n", text)
     if "\t" in text:
         text = text.replace("\t", " ")
-    text = p.SPACE_RUN.sub(" ", text)
+    if "  " in text:  # quicker than the regex's own scan, and most letters hold no double space
+        text = p.SPACE_RUN.sub(" ", text)
     text = "\n".join(filter(None, [line.strip(" ") for line in text.split("\n")]))
     if "age" in text:
         text = p.PAGE_FOOTER.sub("", text)
@@ -56,11 +59,26 @@ def _drop_running_headers(text: str) -> str:
     return text
 
 
-def _label_at_line_start(match: re.Match) -> str:
-    start = match.start()
-    if start == 0 or match.string[start - 1] == "\n":
-        return match.group()
-    return "\n" + match.group()
+def _has_markup(text: str) -> bool:
+    """HTML tags or markdown emphasis or headings in text of any format (one-character tests first)."""
+    return (("<" in text and ("</" in text or "<b>" in text or "<B>" in text))
+            or ("*" in text and "**" in text)
+            or ("#" in text and ("\n#" in text or text.startswith("#"))))
+
+
+def labels_at_line_start(text: str) -> str:
+    """Put each label that ran into the previous line (p.LINE_LABEL) back at the start of a line."""
+    pieces = []
+    previous = 0
+    for label in p.LINE_LABEL.finditer(text):
+        start = label.start()
+        if start and text[start - 1] != "\n":
+            pieces.append(text[previous:start])
+            previous = start
+    if not pieces:  # the usual case: every label already starts its line
+        return text
+    pieces.append(text[previous:])
+    return "\n".join(pieces)
 
 
 def strip_markup(text: str, drop_scripts: bool = False) -> str:
@@ -78,13 +96,19 @@ def strip_markup(text: str, drop_scripts: bool = False) -> str:
     return p.MARKDOWN_EMPHASIS.sub("", text)
 
 
-# Letters are not hyphenated for justification, so a line ending in a hyphen is a compound word
-# ("non-\ncertified"): keep the hyphen, drop the break.
-_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\n(?=[A-Za-z])")
-
-
 def unwrap(text: str) -> str:
     """Join hard-wrapped lines into running prose."""
     if "-\n" in text:
-        text = _HYPHEN_BREAK.sub("-", text)
+        text = p.HYPHEN_BREAK.sub("-", text)
+    # Normalized text separates words by one space or one line break: then joining lines is a
+    # replace, several times faster than splitting into words and joining them.
+    flat = text.replace("\n", " ")
+    if "  " not in flat and flat.isascii() and not _has_other_ascii_space(flat):
+        return flat.strip(" ")
     return " ".join(text.split())
+
+
+def _has_other_ascii_space(text: str) -> bool:
+    """Any ASCII character str.split() takes for white space, other than the space and the line break."""
+    return ("\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
+            or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)

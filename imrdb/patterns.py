@@ -79,6 +79,10 @@ RUN_IN_AFTER_INTRO = re.compile(r"(set forth below:)[ \t]*(?=\S)")
 WRAPPED_DECISION = re.compile(r":[ \t]*\n[ \t]*(?=(?:Upheld|Overturned)[ \t]*\.?[ \t]*(?:\n|$))", re.IGNORECASE)
 # Two or more spaces (starting with a literal pair keeps the scan fast: such runs are rare).
 SPACE_RUN = re.compile(r"  +")
+# Letters are not hyphenated for justification, so a line ending in a hyphen is a compound word
+# ("non-\ncertified"): unwrapping keeps the hyphen and drops the break. The letter before the
+# hyphen is looked at behind it, so the pattern starts with the literal "-\n" the engine skips to.
+HYPHEN_BREAK = re.compile(r"-\n(?<=[A-Za-z]-\n)(?=[A-Za-z])")
 
 # ---------------------------------------------------------------------------------------------
 # Sections

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imrdb.citations import _clause_fields, parse_guideline_text
-from imrdb.clean import normalize
+from imrdb.clean import _has_markup, labels_at_line_start, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
 from imrdb import patterns as p
@@ -339,6 +339,49 @@ def test_line_start_pattern_finds_what_the_plain_pattern_finds(pieces, pos, endp
     for pattern in (p.ITEM_LABEL, p.CASE_NUMBER_LINE):
         assert [(start, match.end()) for start, match in pattern.spans(text, pos, endpos)] == [
             match.span() for match in pattern.at_line_start.finditer(text, pos, endpos)]
+
+
+RUN_IN_LABEL_CASES = [
+    # (text, the same text with every label at the start of a line)
+    ("MRI of neck without contrast: UpheldClaims Administrator guideline: Decision based on MTUS",
+     "MRI of neck without contrast: Upheld\nClaims Administrator guideline: Decision based on MTUS"),
+    ("Decision rationale: ok\nMAXIMUS guideline: x. Decision rationale: y",
+     "Decision rationale: ok\nMAXIMUS guideline: x. \nDecision rationale: y"),
+    ("medical records:CLINICAL CASE SUMMARY\nThe Final Determination was based on decisions",
+     "medical records:\nCLINICAL CASE SUMMARY\nThe Final Determination was based on decisions"),
+    ("credentials: State(s) of Licensure: Iowa", "credentials: \nState(s) of Licensure: Iowa"),
+    ("no labels here", "no labels here"),
+]
+
+
+@pytest.mark.parametrize("text,expected", RUN_IN_LABEL_CASES)
+def test_labels_at_line_start(text, expected):
+    assert labels_at_line_start(text) == expected
+
+
+def test_has_markup():
+    # a line that starts with "#" may be a markdown heading: strip_markup then removes only real ones
+    marked = ["<b>Case Number:</b> CM14-0039927", "**Decision rationale:**", "### CLINICAL CASE SUMMARY",
+              "x\n## IMR ISSUES", "Norco\n#90"]
+    plain = ["Norco 10/325mg #90: Upheld", "ODG <Pain> Opioids", "a * b", "plain text"]
+    assert [text for text in marked + plain if _has_markup(text)] == marked
+
+
+UNWRAP_CASES = [
+    ("The request is not\nmedically necessary.", "The request is not medically necessary."),
+    ("\nThe request was non-\ncertified. \n", "The request was non-certified."),
+    ("pages 20-\n22", "pages 20- 22"),  # a hyphen after a digit is no compound word
+    ("two  spaces\n\nand a blank line", "two spaces and a blank line"),
+    ("a\ttab\rand\x0bothers\x1cseparate", "a tab and others separate"),
+    ("non\u00a0breaking space", "non breaking space"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("text,expected", UNWRAP_CASES)
+def test_unwrap(text, expected):
+    assert unwrap(text) == expected
+    assert unwrap(text) == " ".join(p.HYPHEN_BREAK.sub("-", text).split())
 
 
 DECISION_CASES = [
