@@ -208,8 +208,9 @@ def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
     starts: list[int] = []
     headings: list[str] = []
     previous_end = 0
+    lowered = body.lower()
     for decision_start, decision_end, _ in decisions:
-        start = heading_start(body, previous_end, decision_start)
+        start = heading_start(body, previous_end, decision_start, lowered)
         starts.append(start)
         headings.append(body[start: decision_start])
         previous_end = decision_end
@@ -237,21 +238,21 @@ def decision_lines(body: str) -> list[tuple[int, int, str]]:
     return decisions
 
 
-def heading_start(body: str, lower: int, decision_start: int) -> int:
+def heading_start(body: str, lower: int, decision_start: int, lowered: str | None = None) -> int:
     """Where the heading that ends at `decision_start` begins.
 
     It begins after the previous rationale's last sentence: after its concluding "... (not)
     medically necessary." and after any sentence end that follows (a full stop ending a line, run
     straight into a capital, or followed by a space and a capital in re-flowed text). A modified
     request's heading holds sentences of its own, so for one the search starts before
-    "... was the original request.".
+    "... was the original request.". `lowered` is body.lower(), when the caller has it.
     """
     labels = list(p.ITEM_LABEL.spans(body, lower, decision_start))
     floor = labels[-1][1].end() if labels else lower
     if not labels:
         return _skip_space(body, floor, decision_start)
     # the previous rationale's concluding sentence ends before the heading, whatever the line breaks
-    for conclusion in p.CONCLUSION_END.finditer(body, floor, decision_start):
+    for conclusion in p.CONCLUSION_END.finditer(body, floor, decision_start, lowered):
         floor = conclusion.end()
     start = _last_sentence_end(body, floor, decision_start)
     if p.MODIFIED_TAIL.match(body, start, decision_start):
@@ -314,12 +315,13 @@ def read_item_body(body: str, item: DisputedItem) -> None:
 def conclusion(rationale: str) -> bool | None:
     """True for "... is medically necessary", False for "... is not medically necessary"."""
     last = None
+    lowered = rationale.lower()
     # the conclusion is almost always in the last sentences: look there first
     tail_start = max(0, len(rationale) - 600)
-    for last in p.MEDICAL_NECESSITY.finditer(rationale, tail_start):
+    for last in p.MEDICAL_NECESSITY.finditer(rationale, tail_start, lowered=lowered):
         pass
     if last is None and tail_start:
-        for last in p.MEDICAL_NECESSITY.finditer(rationale, 0, tail_start + 40):
+        for last in p.MEDICAL_NECESSITY.finditer(rationale, 0, tail_start + 40, lowered):
             pass
     if last is None:
         return None

@@ -34,6 +34,39 @@ class LineStartPattern:
             yield match.start() + 1, match
 
 
+class LeadingWordPattern:
+    """A case-insensitive pattern whose every match starts with one word, searched fast.
+
+    Python's re tries a case-insensitive pattern at every position of the text, while str.find skips
+    to a word many times faster. Lower-casing ASCII text keeps every character where it was, so
+    finditer() tries the pattern only where the lower-cased text holds the word and finds exactly
+    the pattern's matches; text that is not ASCII is searched by the pattern alone.
+    """
+
+    def __init__(self, word: str, pattern: str, flags: int = 0) -> None:
+        if not (word.isascii() and word.isalpha() and word.islower() and pattern.startswith((word, "\\b" + word))):
+            raise ValueError(f"pattern {pattern!r} must start with {word!r}, a word of lower-case ASCII letters")
+        self.word = word
+        self.pattern = re.compile(pattern, flags | re.IGNORECASE)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize,
+                 lowered: str | None = None) -> Iterator[re.Match]:
+        """The matches of the pattern in text[pos:endpos]; `lowered` is text.lower() when the caller has it."""
+        if not text.isascii():
+            yield from self.pattern.finditer(text, pos, endpos)
+            return
+        if lowered is None:
+            lowered = text.lower()
+        endpos = min(endpos, len(text))
+        while (start := lowered.find(self.word, pos, endpos)) >= 0:
+            match = self.pattern.match(text, start, endpos)
+            if match is None:
+                pos = start + 1
+            else:
+                yield match
+                pos = match.end()  # never empty: a match holds the word
+
+
 # ---------------------------------------------------------------------------------------------
 # Cleaning: markup and layout
 # ---------------------------------------------------------------------------------------------
@@ -220,10 +253,12 @@ DECISION_LINE = re.compile(r":[ ]?(Upheld|Overturned)[ ]?\.?[ ]?$", re.IGNORECAS
 # text whose lines were re-flowed, a full stop, a space and a capitalized word. Item descriptions
 # never hold such a sentence break (none of the 136 real ones does), except modified requests,
 # which the parser treats apart. Abbreviations and initials ("Dr. Lee", "J. Smith") are not ends.
+# Both kinds start at the stop itself, so the regex engine skips from stop to stop; the word before a
+# full stop is looked at behind it (with the stop).
 SENTENCE_END = re.compile(
-    r"""[.!?]["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))"""
-    r"""|(?<![A-Z])(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bvs)(?<!\bNo)(?<!\bSt)(?<!\betc)(?<!\bapprox)"""
-    r"""\.["'”’)\]]?[ ](?=[A-Z0-9])"""
+    r"""[.!?](?:["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))"""
+    r"""|(?<=\.)(?<![A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!\bNo\.)(?<!\bSt\.)"""
+    r"""(?<!\betc\.)(?<!\bapprox\.)["'”’)\]]?[ ](?=[A-Z0-9]))"""
 )
 # Modified requests:
 #   "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims
@@ -253,15 +288,13 @@ MODIFIED_TAIL = re.compile(
 # The end of a rationale's concluding sentence: "... is not medically necessary." A heading can
 # follow it on the same line when text was re-flowed ("...not medically necessary. Naproxen 500mg #60: Upheld").
 # A concluding sentence that ends its line without a full stop counts too.
-CONCLUSION_END = re.compile(
+CONCLUSION_END = LeadingWordPattern(
+    "medically",
     r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b[^.!?\n]{0,150}?"
     r"(?:[.!?][\"')\]]?(?=\s|[A-Z])|[ \t]*\n)",
-    re.IGNORECASE,
 )
 # The rationale's conclusion: the last "... (not) medically necessary" in it.
-MEDICAL_NECESSITY = re.compile(
-    r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b", re.IGNORECASE
-)
+MEDICAL_NECESSITY = LeadingWordPattern("medically", r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b")
 NEGATION_BEFORE = re.compile(r"\b(?:not|non|no|n't|neither|nor|never|cannot|un)\b|n't\b", re.IGNORECASE)
 
 # ---------------------------------------------------------------------------------------------

@@ -341,6 +341,55 @@ def test_line_start_pattern_finds_what_the_plain_pattern_finds(pieces, pos, endp
             match.span() for match in pattern.at_line_start.finditer(text, pos, endpos)]
 
 
+LEADING_WORD_CASES = [
+    # (pattern, text, spans of its matches)
+    (p.CONCLUSION_END, "The request is not Medically Necessary. MRI of the knee: Upheld", [(19, 39)]),
+    (p.CONCLUSION_END, "is MEDICALLY NECESSARY and medically appropriate\nX", [(3, 49)]),  # one sentence, one match
+    (p.CONCLUSION_END, "medically necessary, per ODG", []),  # no sentence end
+    (p.MEDICAL_NECESSITY, "is MEDICALLY NECESSARY and medically appropriate\nX", [(3, 22), (27, 48)]),
+    (p.MEDICAL_NECESSITY, "premedically necessary; medically  indicated", [(24, 44)]),
+    # not ASCII: searched by the pattern alone, which takes "İ" for "i" (lower-casing would not)
+    (p.MEDICAL_NECESSITY, "MEDİCALLY necessary, medically necessary", [(0, 19), (21, 40)]),
+]
+
+
+@pytest.mark.parametrize("pattern,text,expected", LEADING_WORD_CASES)
+def test_leading_word_pattern(pattern, text, expected):
+    assert [match.span() for match in pattern.finditer(text)] == expected
+    assert [match.span() for match in pattern.pattern.finditer(text)] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["medically", "MEDICALLY", "Medically", "mEdIcAlLy", " ", "\n", "necessary", "Necessary",
+                                 "appropriate", ".", "x", "A", "not ", "ı", "\t"]), max_size=20),
+       st.integers(0, 60), st.integers(0, 200))
+def test_leading_word_pattern_finds_what_the_plain_pattern_finds(pieces, pos, endpos):
+    text = "".join(pieces)
+    for pattern in (p.CONCLUSION_END, p.MEDICAL_NECESSITY):
+        expected = [match.span() for match in pattern.pattern.finditer(text, pos, endpos)]
+        assert [match.span() for match in pattern.finditer(text, pos, endpos)] == expected
+        assert [match.span() for match in pattern.finditer(text, pos, endpos, text.lower())] == expected
+
+
+def test_leading_word_pattern_must_start_with_its_word():
+    with pytest.raises(ValueError, match="must start with"):
+        p.LeadingWordPattern("medically", r"\bnecessary")
+
+
+SENTENCE_END_CASES = [
+    # (text, [(span, sentence end)])
+    ("is not medically necessary.Acupuncture 18 sessions", [((26, 27), ".")]),
+    ("Consultation with Dr. Lee for the knee. MRI: Upheld", [((38, 40), ". ")]),  # "Dr." ends no sentence
+    ("per J. Smith, M.D. on 5/1. No. 5 was seen? Yes\n", [((25, 27), ". ")]),
+    ("not medically necessary.\nEMG", [((23, 25), ".\n")]),
+]
+
+
+@pytest.mark.parametrize("text,expected", SENTENCE_END_CASES)
+def test_sentence_end(text, expected):
+    assert [(match.span(), match.group()) for match in p.SENTENCE_END.finditer(text)] == expected
+
+
 RUN_IN_LABEL_CASES = [
     # (text, the same text with every label at the start of a line)
     ("MRI of neck without contrast: UpheldClaims Administrator guideline: Decision based on MTUS",
