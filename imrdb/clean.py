@@ -39,7 +39,7 @@ def normalize(text: str, source_format: str = "text") -> str:
     if source_format in ("html", "markdown") or _has_markup(text):
         text = strip_markup(text, drop_scripts=source_format == "html")
     text = labels_at_line_start(text)
-    text = p.RUN_IN_AFTER_INTRO.sub(r"\1\n", text)
+    text = p.RUN_IN_AFTER_INTRO.sub(":\n", text)
     if "\t" in text:
         text = text.replace("\t", " ")
     if "  " in text:  # quicker than the regex's own scan, and most letters hold no double space

@@ -49,17 +49,18 @@ class Sections:
 
 
 def split_sections(text: str, path: str | None = None) -> Sections:
+    # each title as (start, end), or None
     how = p.SECTION_HOW.search(text)
-    summary = p.SECTION_SUMMARY.search(text, how.end() if how else 0)
-    issues = p.SECTION_ISSUES.search(text, summary.end() if summary else (how.end() if how else 0))
+    summary = p.SECTION_SUMMARY.search(text, how[1] if how else 0)
+    issues = p.SECTION_ISSUES.search(text, summary[1] if summary else (how[1] if how else 0))
     if not (how or summary or issues):
         raise ParseError("not an IMR final determination letter (none of its section titles found)", path)
     if not issues:
         raise ParseError("letter is cut off before its decisions (no 'IMR ISSUES, DECISIONS AND RATIONALES')", path)
-    first = min(m.start() for m in (how, summary, issues) if m)
-    how_text = text[how.end(): (summary or issues).start()] if how else ""
-    summary_text = text[summary.end(): issues.start()] if summary else ""
-    return Sections(text[:first], how_text, summary_text, text[issues.end():])
+    first = min(title[0] for title in (how, summary, issues) if title)
+    how_text = text[how[1]: (summary or issues)[0]] if how else ""
+    summary_text = text[summary[1]: issues[0]] if summary else ""
+    return Sections(text[:first], how_text, summary_text, text[issues[1]:])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,7 +202,10 @@ _LABEL_FIELD = {"claims administrator guideline": "claims_administrator", "maxim
 
 
 def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
-    body = p.ISSUES_INTRO.sub("", issues.lstrip(), count=1)
+    body = issues.lstrip()
+    intro = p.ISSUES_INTRO.search(body)
+    if intro:
+        body = body[:intro[0]] + body[intro[1]:]
     decisions = decision_lines(body)
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)

@@ -16,8 +16,9 @@ class LineStartPattern:
 
     Python's re tries a pattern that begins with a MULTILINE "^" at every position of the text, but
     skips straight to the candidates of one that begins with a literal character. So this searches for
-    the line break before a match and tries the start of the search apart: spans() finds exactly the
-    matches of the "^" pattern (which must never end in a line break) for a tenth of the time.
+    the line break before a match and tries the start of the search apart: search() and spans() find
+    exactly the matches of the "^" pattern for a tenth of the time (spans() needs a pattern that never
+    ends in a line break, which the next match may need).
     """
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
@@ -32,6 +33,14 @@ class LineStartPattern:
             pos = first.end()
         for match in self.after_break.finditer(text, pos, endpos):
             yield match.start() + 1, match
+
+    def search(self, text: str, pos: int = 0) -> tuple[int, int] | None:
+        """(start, end) of the first match in text[pos:], or None."""
+        match = self.at_line_start.match(text, pos)
+        if match is not None:
+            return match.span()
+        match = self.after_break.search(text, pos)
+        return None if match is None else (match.start() + 1, match.end())
 
 
 class LeadingWordPattern:
@@ -107,7 +116,8 @@ LINE_LABEL = re.compile(
     r"|Certification\(s\)\s*/\s*Specialty\s*:"
 )
 # "set forth below:MRI of the right knee" - the first item heading run into the intro line.
-RUN_IN_AFTER_INTRO = re.compile(r"(set forth below:)[ \t]*(?=\S)")
+# It starts at the colon (the words are looked at behind it) so the regex engine skips from colon to colon.
+RUN_IN_AFTER_INTRO = re.compile(r":(?<=set forth below:)[ \t]*(?=\S)")
 # "... for the cervical, thoracic, and lumbar: \nOverturned": a decision wrapped onto its own line.
 WRAPPED_DECISION = re.compile(r":[ \t]*\n[ \t]*(?=(?:Upheld|Overturned)[ \t]*\.?[ \t]*(?:\n|$))", re.IGNORECASE)
 # Two or more spaces (starting with a literal pair keeps the scan fast: such runs are rare).
@@ -123,17 +133,17 @@ HYPHEN_BREAK = re.compile(r"-\n(?<=[A-Za-z]-\n)(?=[A-Za-z])")
 
 # Section titles are upper case in every letter; matching them case-sensitively keeps prose such
 # as "the following clinical case summary based on a review" from being taken for a title.
-SECTION_HOW = re.compile(r"^HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$", re.MULTILINE)
-SECTION_SUMMARY = re.compile(r"^CLINICAL\s+CASE\s+SUMMARY\s*$", re.MULTILINE)
-SECTION_ISSUES = re.compile(r"^IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?\s*$", re.MULTILINE)
+SECTION_HOW = LineStartPattern(r"HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\s*$")
+SECTION_SUMMARY = LineStartPattern(r"CLINICAL\s+CASE\s+SUMMARY\s*$")
+SECTION_ISSUES = LineStartPattern(r"IMR\s+ISSUES?,?\s+DECISIONS?,?\s+AND\s+RATIONALES?\s*$")
 
 SUMMARY_INTRO = re.compile(
     r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary\b[^:]{0,200}:\s*",
     re.IGNORECASE,
 )
-ISSUES_INTRO = re.compile(
-    r"^The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\b[^:]{0,200}?set\s+forth\s+below\s*:\s*",
-    re.IGNORECASE | re.MULTILINE,
+ISSUES_INTRO = LineStartPattern(
+    r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\b[^:]{0,200}?set\s+forth\s+below\s*:\s*",
+    re.IGNORECASE,
 )
 
 # ---------------------------------------------------------------------------------------------

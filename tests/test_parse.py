@@ -330,6 +330,33 @@ def test_line_start_pattern_spans(pattern, text, pos, endpos, expected):
     assert [(start, end) for start, end, _ in spans] == [match.span() for match in plain.finditer(text, pos, endpos)]
 
 
+SECTIONS = (HEADER.splitlines()[0] + "\n" + HOW_BLOCK.splitlines()[0] + "\nMAXIMUS Federal Services\n"
+            + SUMMARY.splitlines()[0] + "\nThe applicant\n" + ISSUES + "MRI: Upheld")
+SECTION_CASES = [
+    # (pattern, text, pos, (start, end) of the first match from pos)
+    (p.SECTION_HOW, SECTIONS, 0, (26, 66)),
+    (p.SECTION_HOW, SECTIONS, 26, (26, 66)),  # a title right at pos
+    (p.SECTION_HOW, SECTIONS, 27, None),
+    (p.SECTION_SUMMARY, SECTIONS, 66, (92, 113)),
+    (p.SECTION_ISSUES, SECTIONS, 113, (128, 164)),
+    (p.ISSUES_INTRO, SECTIONS, 164, (165, 261)),  # through the line break after the intro
+    (p.SECTION_SUMMARY, "the following clinical case summary based on", 0, None),  # titles are upper case
+]
+
+
+@pytest.mark.parametrize("pattern,text,pos,expected", SECTION_CASES)
+def test_line_start_pattern_search(pattern, text, pos, expected):
+    assert pattern.search(text, pos) == expected
+    plain = pattern.at_line_start.search(text, pos)
+    assert (plain.span() if plain else None) == expected
+
+
+def test_intro_run_into_the_first_heading():
+    intro = "The Final Determination was based on decisions for the disputed items/services set forth below:"
+    assert normalize(intro + "MRI of the right knee: Upheld") == intro + "\nMRI of the right knee: Upheld"
+    assert normalize(intro + " \tMRI: Upheld") == intro + "\nMRI: Upheld"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["Decision rationale:", "MAXIMUS guideline :", "Case Number: CM17-0011543", "\n",
                                  " ", "x", "claims administrator\nguideline:\t", "IMR "]), max_size=30),
