@@ -211,19 +211,24 @@ def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []
     headings: list[str] = []
+    # the labels between one decision and the next: the previous item's, ahead of the next heading
+    labels_after: list[list[tuple[int, re.Match]]] = []
     previous_end = 0
     lowered = body.lower()
     for decision_start, decision_end, _ in decisions:
-        start = heading_start(body, previous_end, decision_start, lowered)
+        labels = list(p.ITEM_LABEL.spans(body, previous_end, decision_start))
+        start = heading_start(body, previous_end, decision_start, lowered, labels)
         starts.append(start)
         headings.append(body[start: decision_start])
+        labels_after.append(labels)
         previous_end = decision_end
+    labels_after.append(list(p.ITEM_LABEL.spans(body, previous_end)))
     items = []
     for index, (_, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
         item = DisputedItem(position=index + 1, description="", decision=decision.capitalize())
         read_heading(unwrap(headings[index]), item)
-        read_item_body(body[decision_end: end], item)
+        read_item_body(body, labels_after[index + 1], end, item)
         items.append(item)
     if not any(item.rationale for item in items):
         raise ParseError("letter has decisions but no rationale ('Decision rationale:' missing)", path)
@@ -242,16 +247,19 @@ def decision_lines(body: str) -> list[tuple[int, int, str]]:
     return decisions
 
 
-def heading_start(body: str, lower: int, decision_start: int, lowered: str | None = None) -> int:
+def heading_start(body: str, lower: int, decision_start: int, lowered: str | None = None,
+                  labels: list[tuple[int, re.Match]] | None = None) -> int:
     """Where the heading that ends at `decision_start` begins.
 
     It begins after the previous rationale's last sentence: after its concluding "... (not)
     medically necessary." and after any sentence end that follows (a full stop ending a line, run
     straight into a capital, or followed by a space and a capital in re-flowed text). A modified
     request's heading holds sentences of its own, so for one the search starts before
-    "... was the original request.". `lowered` is body.lower(), when the caller has it.
+    "... was the original request.". `lowered` is body.lower() and `labels` the item labels between
+    `lower` and `decision_start`, when the caller has them.
     """
-    labels = list(p.ITEM_LABEL.spans(body, lower, decision_start))
+    if labels is None:
+        labels = list(p.ITEM_LABEL.spans(body, lower, decision_start))
     floor = labels[-1][1].end() if labels else lower
     if not labels:
         return _skip_space(body, floor, decision_start)
@@ -302,13 +310,14 @@ def read_heading(heading: str, item: DisputedItem) -> None:
         item.description = heading
 
 
-def read_item_body(body: str, item: DisputedItem) -> None:
+def read_item_body(body: str, labels: list[tuple[int, re.Match]], end: int, item: DisputedItem) -> None:
+    """The labelled parts of an item whose body ends at `end`; `labels` are the item labels in it."""
     parts: dict[str, str] = {}
-    labels = list(p.ITEM_LABEL.spans(body))
     for index, (_, label) in enumerate(labels):
-        end = labels[index + 1][0] if index + 1 < len(labels) else len(body)
+        part_end = labels[index + 1][0] if index + 1 < len(labels) else end
         field = _LABEL_FIELD[" ".join(label["label"].lower().split())]
-        parts[field] = (parts.get(field, "") + " " + body[label.end(): end]).strip()
+        part = body[label.end(): part_end]
+        parts[field] = (parts[field] + " " + part).strip() if field in parts else part.strip()
     item.rationale = unwrap(parts.get("rationale", ""))
     item.medically_necessary = conclusion(item.rationale)
     for role in ("claims_administrator", "imr_reviewer"):
