@@ -36,8 +36,26 @@ def parse_guideline_text(text: str, role: str) -> list[Citation]:
 def _citation_fields(text: str) -> tuple[tuple, ...]:
     """(source, text, guideline, year, topic, pages) of each citation. Cached: guideline lines
     repeat across thousands of letters ("Decision based on MTUS Low Back Complaints 2004.")."""
-    text = p.NON_CITATION_SENTENCE.sub(" ", text)
-    return tuple(fields for clause in p.CITATION_CLAUSE.split(text) for fields in _clause_fields(clause.strip(" .;,")))
+    lowered = text.lower()
+    cited = p.NON_CITATION_SENTENCE.sub(" ", text, lowered)
+    if cited is not text:
+        text, lowered = cited, cited.lower()
+    return tuple(fields for clause in _clauses(text, lowered) for fields in _clause_fields(clause.strip(" .;,")))
+
+
+def _clauses(text: str, lowered: str | None = None) -> list[str]:
+    """The text cut where each clause starts: cut out "Decision based on", cut before "Other Medical
+    Treatment Guideline or Medical Evidence:"."""
+    cuts = [match.span() for match in p.CITATION_CLAUSE.finditer(text, lowered=lowered)]
+    cuts += [(match.start(), match.start()) for match in p.OTHER_EVIDENCE_CLAUSE.finditer(text, lowered=lowered)]
+    cuts.sort()
+    clauses = []
+    previous = 0
+    for start, end in cuts:
+        clauses.append(text[previous:start])
+        previous = end
+    clauses.append(text[previous:])
+    return clauses
 
 
 @functools.lru_cache(maxsize=50_000)

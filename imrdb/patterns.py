@@ -53,7 +53,8 @@ class LeadingWordPattern:
     """
 
     def __init__(self, word: str, pattern: str, flags: int = 0) -> None:
-        if not (word.isascii() and word.isalpha() and word.islower() and pattern.startswith((word, "\\b" + word))):
+        if not (word.isascii() and word.isalpha() and word.islower()
+                and pattern.lower().startswith((word, "\\b" + word))):
             raise ValueError(f"pattern {pattern!r} must start with {word!r}, a word of lower-case ASCII letters")
         self.word = word
         self.pattern = re.compile(pattern, flags | re.IGNORECASE)
@@ -74,6 +75,18 @@ class LeadingWordPattern:
             else:
                 yield match
                 pos = match.end()  # never empty: a match holds the word
+
+    def sub(self, replacement: str, text: str, lowered: str | None = None) -> str:
+        """The text with each match replaced by `replacement` (taken literally)."""
+        pieces = []
+        previous = 0
+        for match in self.finditer(text, lowered=lowered):
+            pieces += (text[previous: match.start()], replacement)
+            previous = match.end()
+        if not pieces:
+            return text
+        pieces.append(text[previous:])
+        return "".join(pieces)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,17 +325,18 @@ NEGATION_BEFORE = re.compile(r"\b(?:not|non|no|n't|neither|nor|never|cannot|un)\
 # ---------------------------------------------------------------------------------------------
 
 # A guideline line holds one or more clauses, each "Decision based on ...". Another citation
-# starts inside a clause at "Other Medical Treatment Guideline or Medical Evidence:".
-CITATION_CLAUSE = re.compile(
-    r"Decision\s+based\s+on\s+|(?<=[\s.;,])(?=Other\s+Medical\s+Treatment\s+Guideline\s+or\s+Medical\s+Evidence\s*:)",
-    re.IGNORECASE,
+# starts inside a clause at "Other Medical Treatment Guideline or Medical Evidence:" (after a space
+# or a stop); the clause is cut before it.
+CITATION_CLAUSE = LeadingWordPattern("decision", r"Decision\s+based\s+on\s+")
+OTHER_EVIDENCE_CLAUSE = LeadingWordPattern(
+    "other", r"Other(?<=[\s.;,]Other)\s+Medical\s+Treatment\s+Guideline\s+or\s+Medical\s+Evidence\s*:"
 )
 # Sentences that say what was *not* relied on, or that nothing was cited; never citations.
-NON_CITATION_SENTENCE = re.compile(
-    r"(?:The\s+(?:Claims\s+Administrator|Expert\s+Reviewer)\s+"
+NON_CITATION_SENTENCE = LeadingWordPattern(
+    "the",
+    r"The\s+(?:Claims\s+Administrator|Expert\s+Reviewer)\s+"
     r"(?:did\s+not\s+(?:cite|base)|based\s+(?:their|his|her|its|his/her)\s+decision\s+on\s+recommendation)"
-    r"[^.]{0,200}\.)",
-    re.IGNORECASE,
+    r"[^.]{0,200}\.",
 )
 NON_MTUS_PREFIX = re.compile(r"^Non-?\s?MTUS\s+(?:Citation\s*:?\s*)?", re.IGNORECASE)
 OTHER_EVIDENCE_PREFIX = re.compile(

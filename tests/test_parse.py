@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imrdb.citations import _clause_fields, parse_guideline_text
+from imrdb.citations import _clause_fields, _clauses, parse_guideline_text
 from imrdb.clean import _has_markup, labels_at_line_start, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
@@ -500,6 +500,33 @@ def test_clause_citations(clause, expected):
     fields = _clause_fields(clause)
     assert [(source, guideline, year, topic, pages) for source, _, guideline, year, topic, pages in fields] == expected
     assert all(text == clause for _, text, *_ in fields)
+
+
+CLAUSE_SPLIT_CASES = [
+    # (guideline line, its clauses: "Decision based on" cut out, a cut before "Other Medical ... Evidence:")
+    ("Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 13-16. Decision based on Non-MTUS Citation "
+     "Other Medical Treatment Guideline or Medical Evidence: Title 8, California Code of Regulations, section 9792.20",
+     ["", "MTUS Chronic Pain Treatment Guidelines Page(s): 13-16. ", "Non-MTUS Citation ",
+      "Other Medical Treatment Guideline or Medical Evidence: Title 8, California Code of Regulations, section 9792.20"]),
+    ("Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) Pain; Other Medical Treatment Guideline "
+     "or Medical Evidence: UpToDate",
+     ["", "Non-MTUS Citation Official Disability Guidelines (ODG) Pain; ",
+      "Other Medical Treatment Guideline or Medical Evidence: UpToDate"]),
+    ("DECISION BASED ON MTUS.", ["", "MTUS."]),
+    ("MTUS OtherMedical Treatment Guideline or Medical Evidence:", ["MTUS OtherMedical Treatment Guideline or Medical Evidence:"]),
+]
+
+
+@pytest.mark.parametrize("line,clauses", CLAUSE_SPLIT_CASES)
+def test_guideline_line_clauses(line, clauses):
+    assert _clauses(line) == clauses
+    assert _clauses(line, line.lower()) == clauses
+
+
+def test_sentences_that_cite_nothing_are_cut_out():
+    line = ("The Claims Administrator did not cite any medical evidence for its decision. The Expert Reviewer based "
+            "his/her decision on recommendations of the ODG. Decision based on ODG.")
+    assert p.NON_CITATION_SENTENCE.sub(" ", line) == "    Decision based on ODG."
 
 
 def test_a_guideline_line_cites_what_its_clauses_cite():
