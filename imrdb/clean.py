@@ -45,8 +45,7 @@ def normalize(text: str, source_format: str = "text") -> str:
     if "  " in text:  # quicker than the regex's own scan, and most letters hold no double space
         text = p.SPACE_RUN.sub(" ", text)
     text = "\n".join(filter(None, [line.strip(" ") for line in text.split("\n")]))
-    if "age" in text:
-        text = p.PAGE_FOOTER.sub("", text)
+    text = p.PAGE_FOOTER.sub("", text)  # it skips from line break to line break: quicker than a test for "age"
     text = _drop_running_headers(text)
     return p.WRAPPED_DECISION.sub(": ", text)
 

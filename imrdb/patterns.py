@@ -76,6 +76,10 @@ class LeadingWordPattern:
                 yield match
                 pos = match.end()  # never empty: a match holds the word
 
+    def search(self, text: str, lowered: str | None = None) -> re.Match | None:
+        """The first match in the text, or None."""
+        return next(self.finditer(text, lowered=lowered), None)
+
     def sub(self, replacement: str, text: str, lowered: str | None = None) -> str:
         """The text with each match replaced by `replacement` (taken literally)."""
         pieces = []
@@ -87,6 +91,27 @@ class LeadingWordPattern:
             return text
         pieces.append(text[previous:])
         return "".join(pieces)
+
+
+class LowerCasePattern:
+    """A case-insensitive pattern written in lower case, searched fast in lower-cased text.
+
+    Matched case-sensitively against lower-cased ASCII text (where every character stays where it
+    was) it finds what it finds case-insensitively in the text itself, and the regex engine can skip
+    ahead to its first letters, which it cannot do when ignoring case.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        if pattern != pattern.lower():
+            raise ValueError(f"pattern {pattern!r} must be written in lower case")
+        self.pattern = re.compile(pattern, flags | re.IGNORECASE)
+        self.in_lowered = re.compile(pattern, flags)
+
+    def search(self, text: str, pos: int, endpos: int, lowered: str | None = None) -> re.Match | None:
+        """The first match in text[pos:endpos] (in `lowered`, text.lower(), when the text is ASCII)."""
+        if text.isascii():
+            return self.in_lowered.search(text.lower() if lowered is None else lowered, pos, endpos)
+        return self.pattern.search(text, pos, endpos)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,9 +263,10 @@ CERTIFICATION_BLOCK = re.compile(
 )
 # Prose style: "The expert reviewer is Board Certified in Anesthesiology, has a subspecialty in
 # Pain Management and is licensed to practice in California."
-BOARD_CERTIFIED = re.compile(
+BOARD_CERTIFIED = LeadingWordPattern(
+    "board",
     r"\bBoard\s+Certified\s+in\s+(.{1,300}?)\s*,?\s+and\s+(?:is\s+)?licensed\s+to\s+practice\s+in\s+(.{1,200}?)\s*\.(?:\s|$)",
-    re.IGNORECASE | re.DOTALL,
+    re.DOTALL,
 )
 SUBSPECIALTY_SPLIT = re.compile(
     r"\s*,?\s*(?:has\s+(?:a\s+)?subspecialt(?:y|ies)\s+in|with\s+(?:a\s+)?subspecialt(?:y|ies)\s+in)\s+",
@@ -318,7 +344,12 @@ CONCLUSION_END = LeadingWordPattern(
 )
 # The rationale's conclusion: the last "... (not) medically necessary" in it.
 MEDICAL_NECESSITY = LeadingWordPattern("medically", r"\bmedically\s+(?:necessary|indicated|reasonable|appropriate)\b")
-NEGATION_BEFORE = re.compile(r"\b(?:not|non|no|n't|neither|nor|never|cannot|un)\b|n't\b", re.IGNORECASE)
+# A negation before it: "not", "non", "no", "n't", "neither", "nor", "never", "cannot", "un" as words,
+# or "n't" ending one. Each word's first letter comes first (the start of the word is looked at
+# behind it) so the engine skips from letter to letter.
+NEGATION_BEFORE = LowerCasePattern(
+    r"n(?<!\wn)(?:o[nrt]?|'t|either|ever)\b|c(?<!\wc)annot\b|u(?<!\wu)n\b|n't\b"
+)
 
 # ---------------------------------------------------------------------------------------------
 # Guideline citations

@@ -233,6 +233,15 @@ def test_reviewer_credentials(how, specialties, states):
     assert reviewer.licensure_states == states
 
 
+def test_board_certified_prose():
+    how = ("MAXIMUS Federal Services sent the complete case file to an expert reviewer. The expert reviewer is BOARD "
+           "CERTIFIED in Anesthesiology, has a subspecialty in Pain Management and is licensed to practice in California. "
+           "He/she has been in active clinical practice")
+    match = p.BOARD_CERTIFIED.search(how)
+    assert (match.start(), match[1], match[2]) == (99, "Anesthesiology, has a subspecialty in Pain Management", "California")
+    assert p.BOARD_CERTIFIED.search("no certification here") is None
+
+
 DATE_CASES = [("06/27/2014", "2014-06-27"), ("10-13-16", "2016-10-13"), ("11-4-16", "2016-11-04"),
               ("July 30, 2002", "2002-07-30"), ("November 09, 2016", "2016-11-09"), ("9/10/01", "2001-09-10"),
               ("1/5/98", "1998-01-05"), ("Sept. 3, 2015", "2015-09-03"), ("13/45/2016", None), ("soon", None)]
@@ -401,6 +410,28 @@ def test_leading_word_pattern_finds_what_the_plain_pattern_finds(pieces, pos, en
 def test_leading_word_pattern_must_start_with_its_word():
     with pytest.raises(ValueError, match="must start with"):
         p.LeadingWordPattern("medically", r"\bnecessary")
+
+
+NEGATION_CASES = [
+    # (text before a conclusion, whether it negates it)
+    ("Thus, the request is determined to be not ", True), ("The request is NOT ", True),
+    ("The request isn't ", True), ("It cannot be considered ", True), ("Therefore, the request for Norco is ", False),
+    ("Another ", False),  # "no" inside a word
+    ("İt was never ", True),  # not ASCII: searched ignoring case in the text itself
+]
+
+
+@pytest.mark.parametrize("text,negated", NEGATION_CASES)
+def test_negation_before(text, negated):
+    assert bool(p.NEGATION_BEFORE.search(text, 0, len(text))) is negated
+    assert bool(p.NEGATION_BEFORE.search(text, 0, len(text), text.lower())) is negated
+    plain = re.compile(r"\b(?:not|non|no|n't|neither|nor|never|cannot|un)\b|n't\b", re.IGNORECASE)  # as it read
+    assert bool(plain.search(text)) is negated
+
+
+def test_lower_case_pattern_must_be_written_in_lower_case():
+    with pytest.raises(ValueError, match="lower case"):
+        p.LowerCasePattern(r"\bNot\b")
 
 
 SENTENCE_END_CASES = [
