@@ -45,8 +45,9 @@ def reviewer_row(reviewer: Reviewer) -> dict | None:
     }
 
 
-def enrichment(description: str) -> dict:
-    """The derived columns of a disputed item (treatment category, drug, class, ...)."""
+def enrichment(description: str, version: str | None = None) -> dict:
+    """The derived columns of a disputed item (treatment category, drug, class, ...); `version` is
+    lexicon_version() when the caller has it (a letter's items share it)."""
     treatment = classify(description)
     return {
         "treatment_category": treatment.treatment_category,
@@ -60,7 +61,7 @@ def enrichment(description: str) -> dict:
         "refills": treatment.refills,
         "is_retrospective": treatment.is_retrospective,
         "body_region": treatment.body_region,
-        "lexicon_version": lexicon_version(),
+        "lexicon_version": version or lexicon_version(),
     }
 
 
@@ -99,6 +100,8 @@ def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
     }
     items = []
     citations = []
+    version = lexicon_version()
+    specialty = letter.reviewer.primary_specialty
     for item in letter.items:
         items.append({
             "position": item.position,
@@ -108,8 +111,8 @@ def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
             "medically_necessary": item.medically_necessary,
             "original_request": item.original_request,
             "authorized_request": item.authorized_request,
-            "reviewer_specialty": letter.reviewer.primary_specialty,
-            **enrichment(item.description),
+            "reviewer_specialty": specialty,
+            **enrichment(item.description, version),
         })
         citations.append([
             {

@@ -568,6 +568,24 @@ def test_lexicon_version_is_a_stable_hash():
     assert lexicon_version() == lexicon_version()
 
 
+ENRICHMENT_CASES = [
+    # (description, (treatment_category, drug_name, strength, quantity, quantity_unit))
+    ("Retro Soma 350mg #90", ("Pharmaceuticals", "carisoprodol", "350 mg", 90.0, "count")),
+    ("Physical therapy 2 times a week for 4 weeks", ("Rehabilitation", None, None, 8.0, "session")),
+]
+
+
+@pytest.mark.parametrize("description,expected", ENRICHMENT_CASES)
+def test_item_enrichment_columns(description, expected):
+    from imrdb.rows import enrichment
+
+    columns = enrichment(description)
+    assert tuple(columns[name] for name in ("treatment_category", "drug_name", "strength", "quantity",
+                                            "quantity_unit")) == expected
+    assert columns["lexicon_version"] == lexicon_version()
+    assert enrichment(description, lexicon_version()) == columns  # the letter's version, looked up once
+
+
 def test_lexicon_version_ignores_the_readme(lexicon_copy):
     before = lexicon_version()
     with open(lexicon_copy / "README.md", "a") as handle:
