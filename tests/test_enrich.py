@@ -660,6 +660,23 @@ def test_word_start_matcher_agrees_with_trying_each_rule_in_turn():
         assert lexicon.rule_matcher.first_pattern(text) == expected, description
 
 
+WORD_START_CASES = [
+    # (patterns, text, first pattern matching anywhere, (pattern, matched text) at the leftmost word start)
+    ([r"\bpatch(es)?\b", r"\bpa(in)\b", r"\bpa"], "lidocaine patches #30", 0, (0, "patches")),
+    ([r"\bpa(in)\b", r"\b(lido)(caine)"], "lidocaine for pain", 0, (1, "lidocaine")),  # groups of their own
+    ([r"\bknee\b|\bhip\b", r"\bhip"], "hip and knee", 0, (0, "hip")),
+    ([r"\bx(?=y)", r"\bxz"], "xz", 1, (1, "xz")),
+]
+
+
+@pytest.mark.parametrize("patterns,text,first,leftmost", WORD_START_CASES)
+def test_word_start_matcher(patterns, text, first, leftmost):
+    matcher = WordStartMatcher(patterns)
+    assert matcher.first_pattern(text) == first
+    index, match = matcher.leftmost(text)
+    assert (index, match.group()) == leftmost
+
+
 def test_split_alternatives_respects_groups_and_classes():
     assert split_alternatives(r"\ba(b|c)\b|[|x]y|\(z\)|w") == [r"\ba(b|c)\b", "[|x]y", r"\(z\)", "w"]
 

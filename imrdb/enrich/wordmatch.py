@@ -192,7 +192,10 @@ class WordStartMatcher:
         for index, body in alternatives:
             name = f"g{len(self._groups)}"
             self._groups[name] = index
-            parts.append(f"(?P<{name}>{body})")
+            # The empty group that names the alternative closes it (it is the match's lastgroup), so
+            # the alternative still starts with its first character: the engine skips an alternative
+            # whose first character is wrong without entering it, and shares common beginnings.
+            parts.append(f"(?:{body})(?P<{name}>)")
         return re.compile("|".join(parts), re.DOTALL)
 
     def _candidates(self, text: str, position: int) -> tuple:
