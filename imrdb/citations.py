@@ -75,6 +75,8 @@ def _clause_fields(clause: str) -> tuple[tuple, ...]:
 
 
 def _split_sources(clause: str) -> list[str]:
+    if ";" not in clause and clause.isascii() and "and" not in clause.lower():
+        return [clause]  # nothing to split at, found quicker than by the split
     parts = [part.strip(" .;,") for part in _SPLIT_SOURCES.split(clause)]
     parts = [part for part in parts if part]
     # split only where each part names a guideline of its own
@@ -138,9 +140,11 @@ def _tidy(value: str | None) -> str | None:
     """Tidy a guideline or topic name: no angle brackets, stray punctuation or trailing page numbers."""
     if value is None:
         return None
-    value = p.ANGLE_BRACKETED.sub(r"\1", value)
-    value = re.sub(r"\s+", " ", value).strip(" .,;:-")
-    value = _TRAILING_NUMBER.sub("", value).strip(" .,;:-")
+    if "<" in value:
+        value = p.ANGLE_BRACKETED.sub(r"\1", value)
+    value = " ".join(value.split()).strip(" .,;:-")
+    if value[-1:].isdecimal():  # a trailing number ends the value
+        value = _TRAILING_NUMBER.sub("", value).strip(" .,;:-")
     while value.startswith("(") and value.count("(") > value.count(")"):
         value = value[1:].strip()
     while value.endswith(")") and value.count(")") > value.count("("):

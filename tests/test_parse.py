@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from imrdb.citations import _clause_fields, _clauses, parse_guideline_text
+from imrdb.citations import _clause_fields, _clauses, _split_sources, _tidy, parse_guideline_text
 from imrdb.clean import _has_markup, labels_at_line_start, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
@@ -558,6 +558,28 @@ def test_sentences_that_cite_nothing_are_cut_out():
     line = ("The Claims Administrator did not cite any medical evidence for its decision. The Expert Reviewer based "
             "his/her decision on recommendations of the ODG. Decision based on ODG.")
     assert p.NON_CITATION_SENTENCE.sub(" ", line) == "    Decision based on ODG."
+
+
+TIDY_CASES = [
+    # (guideline or topic as written, tidied)
+    ("Pain (Chronic), <Opioids>  , 74-80", "Pain (Chronic), Opioids , 74-80"),  # a page range stays
+    ("Pain, Opioids, 74, 80", "Pain, Opioids"),
+    (" Low Back\n Complaints 2004, 12 ", "Low Back Complaints"),
+    ("Knee & Leg (Acute & Chronic", "Knee & Leg (Acute & Chronic)"),
+    ("Section 2", "Section"), ("Chapter 12a", "Chapter 12a"), (";", None),
+]
+
+
+@pytest.mark.parametrize("value,expected", TIDY_CASES)
+def test_tidy_guideline_names(value, expected):
+    assert _tidy(value) == expected
+
+
+def test_sources_split_only_where_each_part_names_a_guideline():
+    assert _split_sources("ODG Pain; ACOEM Chapter 6") == ["ODG Pain", "ACOEM Chapter 6"]
+    assert _split_sources("MTUS Low Back Complaints and ODG Low Back") == ["MTUS Low Back Complaints", "ODG Low Back"]
+    assert _split_sources("Hand and Wrist Complaints") == ["Hand and Wrist Complaints"]
+    assert _split_sources("ODG Pain, Opioids") == ["ODG Pain, Opioids"]
 
 
 def test_a_guideline_line_cites_what_its_clauses_cite():
