@@ -62,7 +62,18 @@ def _has_markup(text: str) -> bool:
     """HTML tags or markdown emphasis or headings in text of any format (one-character tests first)."""
     return (("<" in text and ("</" in text or "<b>" in text or "<B>" in text))
             or ("*" in text and "**" in text)
-            or ("#" in text and ("\n#" in text or text.startswith("#"))))
+            or _line_starts_with_hash(text))
+
+
+def _line_starts_with_hash(text: str) -> bool:
+    """Whether a line starts with "#". Each "#" is found at memchr speed and there are few ("#60"), so
+    looking behind each is quicker than searching for the pair "\n#"."""
+    hash_at = text.find("#")
+    while hash_at > 0:
+        if text[hash_at - 1] == "\n":
+            return True
+        hash_at = text.find("#", hash_at + 1)
+    return hash_at == 0
 
 
 def labels_at_line_start(text: str) -> str:

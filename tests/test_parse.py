@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imrdb.citations import _clause_fields, _clauses, _split_sources, _tidy, parse_guideline_text
-from imrdb.clean import _has_markup, labels_at_line_start, normalize, unwrap
+from imrdb.clean import _has_markup, _line_starts_with_hash, labels_at_line_start, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.evaluate import letter_facts
 from imrdb import patterns as p
@@ -472,6 +472,17 @@ def test_has_markup():
               "x\n## IMR ISSUES", "Norco\n#90"]
     plain = ["Norco 10/325mg #90: Upheld", "ODG <Pain> Opioids", "a * b", "plain text"]
     assert [text for text in marked + plain if _has_markup(text)] == marked
+
+
+HASH_LINE_CASES = [
+    ("# CLINICAL CASE SUMMARY", True), ("Norco 10/325mg\n#90", True), ("Norco 10/325mg #90\nSoma #60", False),
+    ("no hash at all", False), ("", False),
+]
+
+
+@pytest.mark.parametrize("text,expected", HASH_LINE_CASES)
+def test_line_starts_with_hash(text, expected):
+    assert _line_starts_with_hash(text) is expected
 
 
 UNWRAP_CASES = [
