@@ -17,8 +17,8 @@ class LineStartPattern:
     Python's re tries a pattern that begins with a MULTILINE "^" at every position of the text, but
     skips straight to the candidates of one that begins with a literal character. So this searches for
     the line break before a match and tries the start of the search apart: search() and spans() find
-    exactly the matches of the "^" pattern for a tenth of the time (spans() needs a pattern that never
-    ends in a line break, which the next match may need).
+    exactly the matches of the "^" pattern in a fraction of the time (spans() needs a pattern that
+    never ends in a line break, which the next match may need).
     """
 
     def __init__(self, pattern: str, flags: int = 0) -> None:
@@ -107,7 +107,8 @@ class LowerCasePattern:
         self.pattern = re.compile(pattern, flags | re.IGNORECASE)
         self.in_lowered = re.compile(pattern, flags)
 
-    def search(self, text: str, pos: int, endpos: int, lowered: str | None = None) -> re.Match | None:
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize,
+               lowered: str | None = None) -> re.Match | None:
         """The first match in text[pos:endpos] (in `lowered`, text.lower(), when the text is ASCII)."""
         if text.isascii():
             return self.in_lowered.search(text.lower() if lowered is None else lowered, pos, endpos)
