@@ -70,12 +70,13 @@ with open(sys.argv[2], "wb") as handle:
 
 # ... the writer alone: those rows written to a new database in the ingest's batches (wall time).
 WRITER = """
-import pickle, sys, time
+import gc, pickle, sys, time
 from imrdb.db.engine import database_url, make_engine, migrate
 from imrdb.db.store import Store
 from imrdb.ingest import DEFAULT_BATCH_SIZE
 with open(sys.argv[1], "rb") as handle:
     rows = pickle.load(handle)
+gc.freeze()  # the loaded rows stay put: the collector need not scan them (the ingest holds only a batch)
 engine = make_engine(database_url(sys.argv[2]))
 migrate(engine)
 store = Store(engine)

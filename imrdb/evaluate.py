@@ -98,8 +98,8 @@ def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
             try:
                 text = read_letter(source)
                 letter = parse_letter(text.text, text.format, str(source.path))
-                yield letter.case_number or source.path.stem, letter
+                yield letter.case_number or Path(source.path).stem, letter
             except LetterError as error:
-                yield source.path.stem, error
+                yield Path(source.path).stem, error
 
     return score(parsed(), facts)

@@ -62,7 +62,7 @@ def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> Lette
     """bytes -> text -> Letter -> rows, or the reason it failed."""
     try:
         text, fmt = text_of(data, source_format, path)
-        source = SourceText(Path(path), fmt, sha256, text)
+        source = SourceText(path, fmt, sha256, text)
         return letter_rows(parse_letter(text, fmt, path), source)
     except LetterError as error:
         return FailedFile(path, sha256, error.stage, error.reason)
@@ -202,7 +202,7 @@ class Ingester:
         """Keep the workers a batch and a little ahead of the writer; write each batch as it fills."""
         chunk_size = max(1, min(CHUNK_SIZE, self.batch_size))
         chunks = _chunks(find_letter_files(paths), chunk_size)
-        window = -(-self.batch_size // chunk_size) + 2 * self.workers  # chunks in flight at most
+        window = 3 * -(-self.batch_size // chunk_size) + 2 * self.workers  # chunks in flight at most
         in_flight: deque = deque()
         pending: list[FileResult] = []
         while not self.stop_requested:

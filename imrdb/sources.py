@@ -18,13 +18,13 @@ DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a real letter is 20-200 KB; anything thi
 
 @dataclass(frozen=True)
 class SourceFile:
-    path: Path
+    path: str | os.PathLike  # a str when found by find_letter_files: cheaper than a Path to make and to pickle
     format: str
 
 
 @dataclass(frozen=True)
 class SourceText:
-    path: Path
+    path: str | os.PathLike
     format: str
     sha256: str
     text: str
@@ -40,19 +40,20 @@ def find_letter_files(paths: Iterable[str | os.PathLike]) -> Iterator[SourceFile
         if path.is_dir():
             for dirpath, dirnames, filenames in os.walk(path):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                folder = str(Path(dirpath))  # each file's path spelled as Path(folder) / name would spell it
                 for name in sorted(filenames):
                     fmt = FORMATS.get(os.path.splitext(name)[1].lower())
                     if fmt and not name.startswith("."):
-                        yield SourceFile(Path(dirpath) / name, fmt)
+                        yield SourceFile(name if folder == "." else os.path.join(folder, name), fmt)
         elif path.exists():
-            yield SourceFile(path, FORMATS.get(path.suffix.lower(), "text"))
+            yield SourceFile(str(path), FORMATS.get(path.suffix.lower(), "text"))
         else:
             raise SourceError("no such file or folder", str(raw))
 
 
-def read_bytes(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def read_bytes(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
-        size = path.stat().st_size
+        size = os.stat(path).st_size
         if size > max_bytes:
             raise SourceError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)", str(path))
         with open(path, "rb") as handle:

@@ -250,3 +250,26 @@ def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
     assert rows(snapshot, "select count(*) from disputed_items_fts where disputed_items_fts match 'carisoprodol'") == [(3,)]
     with pytest.raises(Exception, match="already exists"):
         export_sqlite(db_url, out)
+
+
+@pytest.mark.parametrize("given,found", [
+    (".", ["a.txt", "scan.pdf", "notes/b.md"]),
+    ("./", ["a.txt", "scan.pdf", "notes/b.md"]),
+    ("notes", ["notes/b.md"]),
+    ("./notes/", ["notes/b.md"]),
+    ("a.txt", ["a.txt"]),
+    ("./a.txt", ["a.txt"]),
+    ("{root}/", ["{root}/a.txt", "{root}/scan.pdf", "{root}/notes/b.md"]),
+])
+def test_found_files_are_spelled_from_the_path_given(tmp_path, monkeypatch, given, found):
+    from imrdb.sources import find_letter_files
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / ".hidden").mkdir()
+    for name in ("a.txt", "notes/b.md", "scan.pdf", "notes/.draft.txt", ".hidden/c.txt", "photo.jpg"):
+        (tmp_path / name).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    sources = list(find_letter_files([given.format(root=tmp_path)]))
+    assert [source.path for source in sources] == [path.format(root=tmp_path) for path in found]
+    assert [source.format for source in sources] == [
+        {".txt": "text", ".md": "markdown", ".pdf": "pdf"}[Path(path).suffix] for path in found]
