@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from imrdb.errors import ImrdbError
-from imrdb.ingest import DEFAULT_BATCH_SIZE
+from imrdb.ingest import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
 from imrdb.sources import DEFAULT_MAX_BYTES
 
 app = typer.Typer(
@@ -38,7 +38,8 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Letter files and folders (searched recursively for .pdf .txt .md .html)"),
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Parser processes (default: CPU count)"),
-    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, help="Letters per transaction"),
+    batch_size: int = typer.Option(DEFAULT_BATCH_SIZE, "--batch-size", min=1, max=MAX_BATCH_SIZE,
+                                   help="Letters per transaction (each 1,000 held in memory cost about 25 MB)"),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse files larger than this"),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that fails"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),

@@ -30,6 +30,8 @@ from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
+MAX_BATCH_SIZE = 5000  # a transaction's letters are held in memory: 5,000 keeps an ingest under 300 MB
+MAX_IN_FLIGHT = 3000  # letters parsed ahead of the writer at most (about 30 MB of rows)
 
 
 @dataclass
@@ -202,7 +204,9 @@ class Ingester:
         """Keep the workers a batch and a little ahead of the writer; write each batch as it fills."""
         chunk_size = max(1, min(CHUNK_SIZE, self.batch_size))
         chunks = _chunks(find_letter_files(paths), chunk_size)
-        window = 3 * -(-self.batch_size // chunk_size) + 2 * self.workers  # chunks in flight at most
+        # chunks in flight at most: enough to keep the workers busy while a batch is written (three
+        # batches' worth), never more than MAX_IN_FLIGHT letters, whatever the batch size
+        window = min(3 * self.batch_size, MAX_IN_FLIGHT) // chunk_size + 2 * self.workers
         in_flight: deque = deque()
         pending: list[FileResult] = []
         while not self.stop_requested:
