@@ -10,23 +10,19 @@ A bounded number of chunks is in flight at once, so memory stays flat whatever t
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-import signal
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from imrdb.db.engine import database_url, make_engine, make_reader, migrate
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, known_hashes
-from imrdb.errors import LetterError, SourceError, WorkerDied
+from imrdb.errors import LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of, text_of
+from imrdb.workers import Workers
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
@@ -117,19 +113,6 @@ class ChunkReader:
         return results
 
 
-_worker_reader: ChunkReader | None = None
-
-
-def _start_worker(reader: ChunkReader) -> None:
-    global _worker_reader
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
-    _worker_reader = reader
-
-
-def _read_chunk(chunk: list[SourceFile]) -> list[FileResult]:
-    return _worker_reader(chunk)
-
-
 def count_files(paths: Iterable[str | os.PathLike]) -> int:
     return sum(1 for _ in find_letter_files(paths))
 
@@ -176,23 +159,20 @@ class Ingester:
             store.refresh_drug_names(drug_name_rows())
             report = IngestReport(run_id=store.start_run(paths))
             reader = ChunkReader(self.url, self.max_bytes)
-            pool = None
+            workers = None
             if self.workers > 1:
                 gc.collect()
                 gc.freeze()  # what exists now is shared with the forked workers, never scanned or copied
-                # concurrent.futures rather than multiprocessing.Pool, whose worker-handler thread
-                # spins while results wait in its pipe (about a CPU-second per 20,000 letters)
-                pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                           initializer=_start_worker, initargs=(reader,))
+                workers = Workers(self.workers, reader)
             status = "failed"
             try:
-                self._run(store, paths, report, pool, reader)
+                self._run(store, paths, report, workers, reader)
                 status = "interrupted" if report.interrupted else "finished"
                 if report.ingested or report.replaced:
                     store.refresh_statistics()
             finally:
-                if pool is not None:
-                    pool.shutdown(cancel_futures=True)
+                if workers is not None:
+                    workers.close()
                     gc.unfreeze()
                 reader.close()
                 store.finish_run(report.run_id, status, report.counts)
@@ -200,38 +180,27 @@ class Ingester:
         finally:
             engine.dispose()
 
-    def _run(self, store: Store, paths: Sequence, report: IngestReport, pool, reader: ChunkReader) -> None:
-        """Keep the workers a batch and a little ahead of the writer; write each batch as it fills."""
+    def _run(self, store: Store, paths: Sequence, report: IngestReport, workers: Workers | None,
+             reader: ChunkReader) -> None:
+        """Keep the workers ahead of the writer; write each batch as it fills."""
         chunk_size = max(1, min(CHUNK_SIZE, self.batch_size))
         chunks = _chunks(find_letter_files(paths), chunk_size)
         # chunks in flight at most: enough to keep the workers busy while a batch is written (three
         # batches' worth), never more than MAX_IN_FLIGHT letters, whatever the batch size
         window = min(3 * self.batch_size, MAX_IN_FLIGHT) // chunk_size + 2 * self.workers
-        in_flight: deque = deque()
+        results = map(reader, chunks) if workers is None else workers.map(chunks, window)
         pending: list[FileResult] = []
-        while not self.stop_requested:
-            if pool is None:
-                chunk = next(chunks, None)
-                results = None if chunk is None else reader(chunk)
-            else:
-                try:
-                    while len(in_flight) < window and (chunk := next(chunks, None)) is not None:
-                        in_flight.append(pool.submit(_read_chunk, chunk))
-                    results = in_flight.popleft().result() if in_flight else None
-                except BrokenProcessPool:
-                    raise WorkerDied("a parser process died (killed, or out of memory); every batch written so far "
-                                     "is stored: run the same command again to continue") from None
-            done = results is None
-            pending.extend(results or ())
-            while pending and (done or len(pending) >= self.batch_size):
+        for chunk_results in results:
+            if self.stop_requested:
+                report.interrupted = True
+                return
+            pending.extend(chunk_results)
+            while len(pending) >= self.batch_size:
                 batch, pending = pending[: self.batch_size], pending[self.batch_size:]
                 if not self._write(store, report, batch):
                     return
-                if self.stop_requested:
-                    break
-            if done:
-                return
-        report.interrupted = True
+        if pending:
+            self._write(store, report, pending)
 
     def _write(self, store: Store, report: IngestReport, results: list[FileResult]) -> bool:
         """Write one batch; False when the run must stop (--strict and something failed)."""

@@ -273,3 +273,26 @@ def test_found_files_are_spelled_from_the_path_given(tmp_path, monkeypatch, give
     assert [source.path for source in sources] == [path.format(root=tmp_path) for path in found]
     assert [source.format for source in sources] == [
         {".txt": "text", ".md": "markdown", ".pdf": "pdf"}[Path(path).suffix] for path in found]
+
+
+def _square_unless_negative(number: int) -> int:
+    if number < 0:
+        raise ValueError(f"{number} is negative")
+    return number * number
+
+
+@pytest.mark.parametrize("count,window", [(1, 1), (2, 1), (2, 3), (3, 50)])
+def test_workers_give_results_in_order_whatever_the_window(count, window):
+    from imrdb.workers import Workers
+
+    with Workers(count, _square_unless_negative) as workers:
+        assert list(workers.map(range(40), window)) == [number * number for number in range(40)]
+
+
+def test_a_task_the_machinery_fails_on_is_an_error_not_a_hang():
+    from imrdb.errors import ImrdbError
+    from imrdb.workers import Workers
+
+    with Workers(2, _square_unless_negative) as workers:
+        with pytest.raises(ImrdbError, match="a parser process failed: ValueError: -3 is negative"):
+            list(workers.map([1, 2, -3, 4, 5], 2))
