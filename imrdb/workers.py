@@ -4,8 +4,8 @@ Tasks go out through one queue; each worker answers on a pipe of its own whose w
 worker holds, and a thread of the main process takes the answers off the pipes as they come (so the
 workers never wait for the writer). A worker that dies (killed, out of memory), even halfway through
 sending a result, shows up as its pipe's end of file or its process sentinel, and the run stops with
-WorkerDied instead of waiting forever. (concurrent.futures and multiprocessing.Pool both hang when a worker dies while
-sending: their one shared result pipe is left holding half a message.)
+WorkerDied instead of waiting forever. (concurrent.futures and multiprocessing.Pool both hang when a
+worker dies while sending: their one shared result pipe is left holding half a message.)
 """
 
 from __future__ import annotations

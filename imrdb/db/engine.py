@@ -84,8 +84,11 @@ def make_reader(url: str) -> Engine:
     if path is None:
         return make_engine(url)
     uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
-    return create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                                                      check_same_thread=False))
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+
+    return create_engine("sqlite://", creator=connect)
 
 
 def alembic_config(connection=None):
