@@ -11,6 +11,7 @@ worker dies while sending: their one shared result pipe is left holding half a m
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -22,8 +23,10 @@ DIED = "a parser process died (killed, or out of memory); every batch written so
        "run the same command again to continue"
 
 
-def _work(tasks, results, function: Callable) -> None:
+def _work(tasks, results, function: Callable, niceness: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
+    if niceness:
+        os.nice(niceness)
     while (task := tasks.get()) is not None:
         index, argument = task
         try:
@@ -33,16 +36,19 @@ def _work(tasks, results, function: Callable) -> None:
 
 
 class Workers:
-    """`count` forked processes applying `function` to tasks. Use as a context manager."""
+    """`count` forked processes applying `function` to tasks. Use as a context manager.
 
-    def __init__(self, count: int, function: Callable):
+    `niceness` lowers the workers' scheduling priority: with more processes than cores, the main
+    process (the ingest's single writer, which every letter waits for) runs first."""
+
+    def __init__(self, count: int, function: Callable, niceness: int = 0):
         context = multiprocessing.get_context("fork")
         self._tasks = context.Queue()
         self._processes = []
         self._pipes = []
         for _ in range(count):
             receiving, sending = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(self._tasks, sending, function), daemon=True)
+            process = context.Process(target=_work, args=(self._tasks, sending, function, niceness), daemon=True)
             process.start()
             sending.close()  # the worker holds the only writing end: its death is this pipe's end of file
             self._processes.append(process)

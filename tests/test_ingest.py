@@ -289,6 +289,20 @@ def test_workers_give_results_in_order_whatever_the_window(count, window):
         assert list(workers.map(range(40), window)) == [number * number for number in range(40)]
 
 
+def _own_niceness(_task):
+    return os.nice(0)
+
+
+def test_workers_run_below_the_writers_priority():
+    from imrdb.ingest import WORKER_NICENESS
+    from imrdb.workers import Workers
+
+    writer = os.nice(0)
+    with Workers(2, _own_niceness, niceness=WORKER_NICENESS) as workers:
+        assert set(workers.map(range(6), 2)) == {min(19, writer + WORKER_NICENESS)}
+    assert os.nice(0) == writer  # only the workers were lowered
+
+
 def test_a_task_the_machinery_fails_on_is_an_error_not_a_hang():
     from imrdb.errors import ImrdbError
     from imrdb.workers import Workers
