@@ -9,6 +9,7 @@ A bounded number of chunks is in flight at once, so memory stays flat whatever t
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,6 +32,7 @@ MAX_IN_FLIGHT = 3000  # letters parsed ahead of the writer at most (about 30 MB 
 # The parsers run at a lower priority than the writer: N workers and the writer share N cores, and
 # the writer is the one every letter waits for (8.1 s instead of 8.9 s for 20,000 letters on 2 cores).
 WORKER_NICENESS = 10
+MAIN_GC_THRESHOLD = 20_000  # allocations between the writer's young-generation collections (Python: 700)
 
 
 @dataclass
@@ -129,6 +131,21 @@ def check_paths(paths: Sequence[str | os.PathLike]) -> None:
             raise SourceError("no such file or folder", str(path))
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often in the writer while it ingests.
+
+    Every letter arrives as some twenty new dicts and lists, none of them in a cycle: at Python's
+    default threshold (700) the collector ran a thousand times in 20,000 letters and took 0.4 s of
+    the writer's time; with this one it runs a few dozen times, each time as quickly."""
+    threshold = gc.get_threshold()
+    gc.set_threshold(MAIN_GC_THRESHOLD, *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+
+
 def _chunks(iterator: Iterator, size: int) -> Iterator[list]:
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -169,7 +186,8 @@ class Ingester:
                 workers = Workers(self.workers, reader, niceness=WORKER_NICENESS)
             status = "failed"
             try:
-                self._run(store, paths, report, workers, reader)
+                with _fewer_collections():
+                    self._run(store, paths, report, workers, reader)
                 status = "interrupted" if report.interrupted else "finished"
                 if report.ingested or report.replaced:
                     store.refresh_statistics()

@@ -310,3 +310,18 @@ def test_a_task_the_machinery_fails_on_is_an_error_not_a_hang():
     with Workers(2, _square_unless_negative) as workers:
         with pytest.raises(ImrdbError, match="a parser process failed: ValueError: -3 is negative"):
             list(workers.map([1, 2, -3, 4, 5], 2))
+
+
+def test_the_writer_collects_garbage_less_often_only_while_it_ingests(tmp_path):
+    import gc
+
+    from imrdb.ingest import MAIN_GC_THRESHOLD, Ingester
+
+    before = gc.get_threshold()
+    during = []
+    ingester = Ingester(str(tmp_path / "imr.db"), workers=1, batch_size=2,
+                        on_progress=lambda _count: during.append(gc.get_threshold()))
+    report = ingester.run([SAMPLES])
+    assert report.ingested == len(list(SAMPLES.glob("*.txt"))) and report.failed == 0
+    assert during and set(during) == {(MAIN_GC_THRESHOLD, *before[1:])}
+    assert gc.get_threshold() == before
