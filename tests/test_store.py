@@ -261,3 +261,18 @@ def test_a_concurrent_writers_conflict_in_copy_is_retried(postgres_url, second, 
         for engine in engines:
             engine.dispose()
 
+
+def test_long_values_are_compressed_with_lz4_where_the_server_has_it(postgres_url):
+    write(postgres_url, variant_letters(_awkward_text))
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            if int(connection.exec_driver_sql("SHOW server_version_num").scalar_one()) < 140000:
+                pytest.skip("PostgreSQL before 14 has one compression method")
+            has_lz4 = connection.exec_driver_sql(
+                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'").scalar()
+            methods = set(connection.exec_driver_sql(
+                "SELECT pg_column_compression(letter_text) FROM cases").scalars())
+    finally:
+        engine.dispose()
+    assert methods == ({"lz4"} if has_lz4 else {"pglz"})  # every letter's text is long enough to be compressed
