@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                       # the full run: 20,000 text, 2,000 PDF, 200,000 for queries
     python benchmarks/run.py --text 2000 --pdf 200 --scale 20000   # a quick look
+    python benchmarks/run.py --postgres postgresql+psycopg://postgres@127.0.0.1/test   # PostgreSQL too
 
 Stages (each a separate process, timed by wall clock, memory sampled from /proc every 0.2 s):
   text    `imrdb ingest` of N generated text letters into a new SQLite database, against the floor a
@@ -15,6 +16,8 @@ Stages (each a separate process, timed by wall clock, memory sampled from /proc 
   query   the headline "uphold rate by reviewer specialty for a drug" query (the canned query
           `uphold_rate_by_specialty` with treatment=soma) on a database of S letters, made by
           copying the text database's letters with new case numbers.
+  postgres with --postgres URL only: the same text ingest, and its re-ingest, into a new schema on
+          that PostgreSQL server (dropped afterwards), beside the SQLite ingest; for information, no target.
   breakdown the parse alone (one process, CPU time) and the writer alone (the parsed rows written
           to a new database), beside the ingest's CPU time in all its processes.
 Each contender runs --repeat times (default 3), alternating with its baseline so that both see the
@@ -227,6 +230,23 @@ def scale_database(source: Path, target: Path, letters: int) -> int:
     return have
 
 
+def postgres_schema(server: str, name: str, drop_only: bool = False) -> str:
+    """Make an empty schema `name` on the PostgreSQL server (or only drop it); return the URL that uses it."""
+    from sqlalchemy import create_engine, text
+
+    from imrdb.db.engine import database_url
+
+    server = database_url(server)
+    engine = create_engine(server)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        if not drop_only:
+            connection.execute(text(f"CREATE SCHEMA {name}"))
+    engine.dispose()
+    separator = "&" if "?" in server else "?"
+    return f"{server}{separator}options=-csearch_path%3D{name}"
+
+
 def time_query(database: Path, treatment: str = "soma", repeats: int = 7) -> tuple[float, int]:
     metadata = yaml.safe_load((ROOT / "datasette-metadata.yml").read_text())
     sql = metadata["databases"]["imr"]["queries"]["uphold_rate_by_specialty"]["sql"]
@@ -248,6 +268,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="imrdb ingest --workers")
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each contender; medians are compared")
+    parser.add_argument("--postgres", metavar="URL", help="also time the text ingest into a new schema on this "
+                        "PostgreSQL server (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
     args = parser.parse_args()
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -265,6 +287,8 @@ def main() -> None:
 
     # each contender is run `repeat` times, alternating with its baseline, and the medians compared
     floor_runs, ingest_runs, again_runs, extract_runs, pdf_runs = [], [], [], [], []
+    pg_runs, pg_again_runs = [], []
+    pg_schema = f"imrdb_bench_{os.getpid()}"
     for attempt in range(repeat):
         floor_runs.append(measure([sys.executable, "-c", FLOOR, str(text_dir), str(fresh(out / "floor.db"))]))
         ingest_runs.append(measure(imrdb + [str(text_dir), "--db", str(fresh(text_db))]))
@@ -274,8 +298,18 @@ def main() -> None:
         extract_runs.append(measure([sys.executable, "-c", EXTRACT, str(pdf_dir)]))
         pdf_runs.append(measure(imrdb + [str(pdf_dir), "--db", str(fresh(out / "pdf.db"))]))
         assert f"{args.pdf} ingested" in pdf_runs[-1][3], pdf_runs[-1][3]
+        if args.postgres:
+            pg_url = postgres_schema(args.postgres, pg_schema)
+            try:
+                pg_runs.append(measure(imrdb + [str(text_dir), "--db", pg_url]))
+                assert f"{args.text} ingested" in pg_runs[-1][3], pg_runs[-1][3]
+                pg_again_runs.append(measure(imrdb + [str(text_dir), "--db", pg_url]))
+                assert f"{args.text} unchanged" in pg_again_runs[-1][3], pg_again_runs[-1][3]
+            finally:
+                postgres_schema(args.postgres, pg_schema, drop_only=True)
         print(f"run {attempt + 1}/{repeat}: text {ingest_runs[-1][0]:.2f} s vs floor {floor_runs[-1][0]:.2f} s; "
-              f"pdf {pdf_runs[-1][0]:.2f} s vs extraction {extract_runs[-1][0]:.2f} s", flush=True)
+              f"pdf {pdf_runs[-1][0]:.2f} s vs extraction {extract_runs[-1][0]:.2f} s"
+              + (f"; PostgreSQL text {pg_runs[-1][0]:.2f} s" if args.postgres else ""), flush=True)
     floor_s, _, floor_mem = median_of(floor_runs)
     ingest_s, ingest_main, ingest_tree = median_of(ingest_runs)
     again_s, again_main, _ = median_of(again_runs)
@@ -288,6 +322,13 @@ def main() -> None:
                  again_s / ingest_s, "<= 0.25x"))
     rows.append((f"ingest {args.pdf:,} PDF letters", f"{pdf_s:.2f} s",
                  f"{extract_s:.2f} s (pypdfium2 extraction, {pages.strip()} pages)", pdf_s / extract_s, "<= 1.2x"))
+
+    if args.postgres:  # for information: no target
+        pg_s, pg_again_s = median_of(pg_runs)[0], median_of(pg_again_runs)[0]
+        rows.append((f"ingest {args.text:,} text letters into PostgreSQL", f"{pg_s:.2f} s",
+                     f"{ingest_s:.2f} s (into SQLite)", pg_s / ingest_s, "(information)"))
+        rows.append((f"re-ingest {args.text:,} unchanged, PostgreSQL", f"{pg_again_s:.2f} s",
+                     f"{pg_s:.2f} s (first ingest)", pg_again_s / pg_s, "(information)"))
 
     peak_main = max(ingest_main, again_main, pdf_main)
     peak_tree = max(ingest_tree, pdf_tree)
