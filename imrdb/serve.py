@@ -104,6 +104,7 @@ def make_datasette(path: Path, immutable: bool = False, metadata: Path = METADAT
     from datasette.app import Datasette
 
     register_plugin()
+    _quiet_client_errors()
     data = load_metadata(path, path.stem, metadata)
     if allow_robots:
         data.setdefault("plugins", {})["datasette-block-robots"] = {"literal": ALLOW_ROBOTS}
@@ -113,6 +114,18 @@ def make_datasette(path: Path, immutable: bool = False, metadata: Path = METADAT
         metadata=data,
         settings={name: _setting_value(value) for name, value in SETTINGS.items()},
     )
+
+
+def _quiet_client_errors() -> None:
+    """No traceback in the console for a client's error: a mistyped URL, bad SQL, a query over the limit.
+
+    Where `rich` is installed (Typer brings it), Datasette's error handler prints a traceback with
+    every local variable for each error page it renders, 4xx included: some sixty lines for a 404.
+    Without `rich` it prints a plain traceback for server errors (500) only, which is what a server
+    log should hold. The client still gets Datasette's own error page or JSON either way."""
+    from datasette import handle_exception
+
+    handle_exception.rich = None
 
 
 def _setting_value(value: str):

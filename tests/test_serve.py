@@ -291,6 +291,23 @@ def test_imrdb_serve_over_http(sample_db):
         assert startup < 3, f"took {startup:.1f}s to answer"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=2) as response:
             assert "Disallow: /" in response.read().decode()
+        # a client's mistakes get their error status, and the console stays quiet
+        for path, status in CLIENT_ERRORS:
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10)
+            assert error.value.code == status, path
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        _, stderr = server.communicate(timeout=10)
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr[:2000]
+
+
+CLIENT_ERRORS = [
+    ("/nosuch", 404),
+    ("/imr/nosuchtable", 404),
+    ("/imr/cases/999999", 404),
+    ("/imr.json?sql=" + urllib.parse.quote("select * from nosuchtable"), 400),
+    ("/imr.json?sql=" + urllib.parse.quote("delete from cases"), 400),
+    ("/imr.json?sql=" + urllib.parse.quote(
+        "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r"), 400),
+]
