@@ -37,5 +37,10 @@ class DatabaseURLError(ImrdbError):
     """A --db value that is neither a path nor a SQLAlchemy URL we can use."""
 
 
+class DatabaseUnavailable(ImrdbError):
+    """The database could not be opened or reached: a path that cannot be created, a file that is not
+    SQLite, a PostgreSQL server that refuses the connection or the role."""
+
+
 class WorkerDied(ImrdbError):
     """A parser process was killed (out of memory, or by a signal) in the middle of a run."""

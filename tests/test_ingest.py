@@ -211,6 +211,40 @@ def test_cli_ingest_summary_and_exit_codes(tmp_path):
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
 
 
+# A database the commands cannot open: one line naming it and the driver's reason, exit 1, no traceback.
+UNUSABLE_DATABASES = [
+    # (what --db is, made in tmp_path, how to make it, the line expected on stderr)
+    ("not a database", lambda tmp: _write(tmp / "notes.db", "these are notes, not SQLite\n" * 500),
+     "{db}: cannot open the database: file is not a database"),
+    ("its folder is a file", lambda tmp: _write(tmp / "plain", "x") / "imr.db",
+     "{db}: cannot create its folder {parent}: File exists"),
+    ("no server", lambda tmp: "postgresql+psycopg://postgres:secret@127.0.0.1:9/test",
+     "postgresql+psycopg://postgres:***@127.0.0.1:9/test: cannot open the database: connection failed"),
+]
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("command", [["ingest", SAMPLES], ["migrate"], ["reprocess"], ["unmapped"],
+                                     ["export-sqlite", "OUT"]], ids=lambda command: command[0])
+@pytest.mark.parametrize("label, make, expected", UNUSABLE_DATABASES, ids=[case[0] for case in UNUSABLE_DATABASES])
+def test_cli_a_database_it_cannot_open_is_one_line(tmp_path, command, label, make, expected):
+    db = make(tmp_path)
+    before = db.read_bytes() if isinstance(db, Path) and db.exists() else None
+    args = [tmp_path / "out.db" if arg == "OUT" else arg for arg in command]
+    result = run_cli(*args, "--db", db)
+    assert result.returncode == 1, result.stdout + result.stderr
+    parent = db.parent if isinstance(db, Path) else None
+    assert "error: " + expected.format(db=db, parent=parent) in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    if before is not None:
+        assert db.read_bytes() == before  # the file that is not a database is left as it was
+    assert "secret" not in result.stderr
+
+
 def test_cli_migrate_down_and_up(tmp_path):
     db = tmp_path / "m.db"
     assert "revision" in run_cli("migrate", "--db", db).stdout

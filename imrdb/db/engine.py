@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from imrdb.errors import DatabaseURLError
+from imrdb.errors import DatabaseUnavailable, DatabaseURLError
 
 DEFAULT_DB = "data/imr.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -47,7 +47,10 @@ def sqlite_path(url: str) -> Path | None:
 def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseUnavailable(f"{path}: cannot create its folder {path.parent}: {error.strerror or error}") from None
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
         @event.listens_for(engine, "connect")
@@ -68,13 +71,34 @@ def make_engine(url: str) -> Engine:
             # Take the write lock at BEGIN so two writers queue instead of deadlocking on upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
+        return _explain_connect_failures(engine, str(path))
     try:
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
         raise DatabaseURLError(
             f"the driver for {make_url(url).drivername} is not installed ({exc.name}): pip install 'imrdb[postgres]'"
         ) from None
+    return _explain_connect_failures(engine, engine.url.render_as_string(hide_password=True))
+
+
+def _explain_connect_failures(engine: Engine, name: str) -> Engine:
+    """A database that cannot be opened is an expected failure: one line naming it and the driver's
+    reason (DatabaseUnavailable), not a traceback. Only failures to connect are translated; an
+    error in a statement on an open connection is SQLAlchemy's, as before."""
+
+    @event.listens_for(engine, "handle_error")
+    def _unavailable(context):
+        # no connection: the connect itself failed (a pre-ping's failure is SQLAlchemy's to retry)
+        if context.connection is None and not context.is_pre_ping and context.original_exception is not None:
+            return DatabaseUnavailable(f"{name}: cannot open the database: {_first_line(context.original_exception)}")
+        return None
+
+    return engine
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def make_reader(url: str) -> Engine:
