@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from imrdb.errors import LetterError
+from imrdb.errors import ImrdbError, LetterError
 from imrdb.letter import Letter
 from imrdb.parse import parse_letter
 from imrdb.sources import find_letter_files, read_letter
@@ -86,12 +86,23 @@ def score(letters: Iterable[tuple[str, Letter | LetterError]], facts: dict[str, 
     return result
 
 
+def load_facts(facts_path: str | Path) -> dict:
+    """The facts file: a JSON object keyed by case number; anything else is one line naming the file."""
+    try:
+        facts = json.loads(Path(facts_path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImrdbError(f"{facts_path}: not a facts file ({error})") from None
+    if not isinstance(facts, dict):
+        raise ImrdbError(f"{facts_path}: not a facts file (a JSON object keyed by case number is expected)")
+    return facts
+
+
 def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
     """Parse every letter under `folder` and score it against the facts file (keyed by case number).
 
     A letter is matched to its facts by the case number it states, else by its file name.
     """
-    facts = json.loads(Path(facts_path).read_text())
+    facts = load_facts(facts_path)
 
     def parsed():
         for source in find_letter_files([folder]):

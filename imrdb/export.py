@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from imrdb.db.engine import current_revision, database_url, head_revision, make_engine, migrate
+from imrdb.db.engine import current_revision, database_url, head_revision, make_engine, migrate, open_existing
 from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
 from imrdb.db.store import FULL_TEXT
 from imrdb.errors import ImrdbError
@@ -22,7 +22,7 @@ def export_sqlite(source_db: str, out_path: str | Path, on_table=None) -> dict[s
     out_path = Path(out_path)
     if out_path.exists():
         raise ImrdbError(f"{out_path}: already exists; give a new file name (the snapshot is written fresh)")
-    source = make_engine(database_url(source_db))
+    source = open_existing(source_db)
     target = make_engine(database_url(str(out_path)))
     counts: dict[str, int] = {}
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select
 
-from imrdb.db.engine import database_url, make_engine, migrate
+from imrdb.db.engine import migrate, open_existing
 from imrdb.db.models import disputed_items
 from imrdb.db.store import Store
 from imrdb.enrich import CoverageReport, clear_cache, coverage, reload_lexicon
@@ -31,7 +31,7 @@ def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
     """Recompute every item's derived columns from its stored description; write only what changed."""
     lexicon = reload_lexicon()
     clear_cache()
-    engine = make_engine(database_url(db))
+    engine = open_existing(db)
     report = ReprocessReport(lexicon_version=lexicon.version)
     try:
         migrate(engine)
@@ -76,7 +76,7 @@ def _differs(stored, fresh) -> bool:
 
 def unmapped(db: str | None = None, limit: int = 50) -> list[tuple[str, str, int]]:
     """The most frequent stored item descriptions with no category, or pharmaceuticals with no drug."""
-    engine = make_engine(database_url(db))
+    engine = open_existing(db)
     try:
         with engine.connect() as connection:
             missing = or_(
@@ -100,7 +100,7 @@ def unmapped(db: str | None = None, limit: int = 50) -> list[tuple[str, str, int
 
 def stored_coverage(db: str | None = None) -> CoverageReport:
     """Coverage of the current lexicon over every stored item description."""
-    engine = make_engine(database_url(db))
+    engine = open_existing(db)
     try:
         with engine.connect() as connection:
             descriptions = connection.execute(select(disputed_items.c.description)).scalars()

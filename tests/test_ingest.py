@@ -228,9 +228,14 @@ def _write(path, text):
     return path
 
 
-@pytest.mark.parametrize("command", [["ingest", SAMPLES], ["migrate"], ["reprocess"], ["unmapped"],
-                                     ["export-sqlite", "OUT"]], ids=lambda command: command[0])
-@pytest.mark.parametrize("label, make, expected", UNUSABLE_DATABASES, ids=[case[0] for case in UNUSABLE_DATABASES])
+CREATING = [["ingest", SAMPLES], ["migrate"]]
+READING = [["reprocess"], ["unmapped"], ["export-sqlite", "OUT"]]  # a missing file: MISSING_DATABASES below
+
+
+@pytest.mark.parametrize("command, label, make, expected", [
+    pytest.param(command, *case, id=f"{case[0]}-{command[0]}")
+    for case in UNUSABLE_DATABASES for command in CREATING + (READING if case[0] != "its folder is a file" else [])
+])
 def test_cli_a_database_it_cannot_open_is_one_line(tmp_path, command, label, make, expected):
     db = make(tmp_path)
     before = db.read_bytes() if isinstance(db, Path) and db.exists() else None
@@ -243,6 +248,49 @@ def test_cli_a_database_it_cannot_open_is_one_line(tmp_path, command, label, mak
     if before is not None:
         assert db.read_bytes() == before  # the file that is not a database is left as it was
     assert "secret" not in result.stderr
+
+
+# The commands that read or re-derive stored rows never create a database: a mistyped --db is refused.
+MISSING_DATABASES = [
+    ("no such file", lambda tmp: tmp / "typo.db", "{db}: no such database; create it with `imrdb ingest PATH --db {db}`"),
+    ("a folder", lambda tmp: tmp, "{db}: a folder, not a database file"),
+    ("another program's SQLite", lambda tmp: _sqlite_with_a_table(tmp / "other.db"), "{db}: not an imrdb database (no schema)"),
+]
+
+
+def _sqlite_with_a_table(path):
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table notes (body text)")
+    return path
+
+
+@pytest.mark.parametrize("command", [["reprocess"], ["unmapped"], ["coverage"], ["export-sqlite", "OUT"]],
+                         ids=lambda command: command[0])
+@pytest.mark.parametrize("label, make, expected", MISSING_DATABASES, ids=[case[0] for case in MISSING_DATABASES])
+def test_cli_reading_commands_never_create_a_database(tmp_path, command, label, make, expected):
+    db = make(tmp_path)
+    before = sorted(path.name for path in tmp_path.iterdir())
+    args = [tmp_path / "out.db" if arg == "OUT" else arg for arg in command]
+    result = run_cli(*args, "--db", db)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error: " + expected.format(db=db) in " ".join(result.stderr.split()), result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == before  # no file made, not even out.db
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{bad", "Expecting property name enclosed in double quotes"),
+    ('["CM16-0213037"]', "a JSON object keyed by case number is expected"),
+    (b"\xff\xfe\x00", "can't decode byte 0xff"),
+], ids=["not JSON", "a list", "not UTF-8"])
+def test_cli_evaluate_with_a_bad_facts_file_is_one_line(tmp_path, content, reason):
+    facts = tmp_path / "facts.json"
+    facts.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = run_cli("evaluate", SAMPLES, facts)
+    assert result.returncode == 1
+    line = " ".join(result.stderr.split())
+    assert f"error: {facts}: not a facts file" in line and reason in line, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_cli_migrate_down_and_up(tmp_path):

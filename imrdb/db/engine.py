@@ -145,6 +145,25 @@ def downgrade(engine: Engine, revision: str) -> None:
         command.downgrade(alembic_config(connection), revision)
 
 
+def open_existing(db: str | os.PathLike | None) -> Engine:
+    """An engine on a database that exists already and holds imrdb's schema, for the commands that
+    read or re-derive stored rows: a mistyped --db is refused in one line, and no empty file is left
+    behind (make_engine alone would create one)."""
+    url = database_url(db)
+    path = sqlite_path(url)
+    if path is not None and path.is_dir():
+        raise DatabaseUnavailable(f"{path}: a folder, not a database file")
+    if path is not None and not path.is_file():
+        raise DatabaseUnavailable(f"{path}: no such database; create it with `imrdb ingest PATH --db {path}`")
+    engine = make_engine(url)
+    if current_revision(engine) is None:
+        engine.dispose()
+        name = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"{name}: not an imrdb database (no schema); "
+                                  f"create it with `imrdb ingest PATH --db ...` or `imrdb migrate --db ...`")
+    return engine
+
+
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
