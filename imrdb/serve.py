@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pluggy
 
-from imrdb.errors import ImrdbError
+from imrdb.db.engine import check_sqlite_database
 
 METADATA_FILE = Path(__file__).resolve().parents[1] / "datasette-metadata.yml"
 SETTINGS = {
@@ -48,16 +48,6 @@ def is_public(host: str) -> bool:
         return not ipaddress.ip_address(host).is_loopback
     except ValueError:
         return True  # a host name: assume it resolves to something reachable
-
-
-def check_database(path: Path) -> None:
-    if not path.exists():
-        raise ImrdbError(f"{path}: no such database; create it with `imrdb ingest PATH --db {path}`")
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-            connection.execute("select count(*) from cases").fetchone()
-    except sqlite3.DatabaseError as error:
-        raise ImrdbError(f"{path}: not an imrdb database ({error}); run `imrdb migrate --db {path}`") from None
 
 
 def checkpoint(path: Path) -> None:
@@ -138,7 +128,7 @@ def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = 
           allow_robots: bool = False) -> None:
     import uvicorn
 
-    check_database(path)
+    check_sqlite_database(path)
     if immutable:
         checkpoint(path)
     datasette = make_datasette(path, immutable=immutable, allow_robots=allow_robots)

@@ -270,12 +270,14 @@ def _sqlite_with_a_table(path):
 def test_cli_reading_commands_never_create_a_database(tmp_path, command, label, make, expected):
     db = make(tmp_path)
     before = sorted(path.name for path in tmp_path.iterdir())
+    content = db.read_bytes() if db.is_file() else None
     args = [tmp_path / "out.db" if arg == "OUT" else arg for arg in command]
     result = run_cli(*args, "--db", db)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "error: " + expected.format(db=db) in " ".join(result.stderr.split()), result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == before  # no file made, not even out.db
+    assert content is None or db.read_bytes() == content  # another program's file left as it was (not made WAL)
 
 
 @pytest.mark.parametrize("content, reason", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
@@ -147,21 +148,43 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def open_existing(db: str | os.PathLike | None) -> Engine:
     """An engine on a database that exists already and holds imrdb's schema, for the commands that
-    read or re-derive stored rows: a mistyped --db is refused in one line, and no empty file is left
-    behind (make_engine alone would create one)."""
+    read or re-derive stored rows: a mistyped --db is refused in one line, and nothing is created or
+    changed on the way (make_engine alone would create a file, and switch any SQLite file to WAL)."""
     url = database_url(db)
     path = sqlite_path(url)
-    if path is not None and path.is_dir():
-        raise DatabaseUnavailable(f"{path}: a folder, not a database file")
-    if path is not None and not path.is_file():
-        raise DatabaseUnavailable(f"{path}: no such database; create it with `imrdb ingest PATH --db {path}`")
+    if path is not None:
+        check_sqlite_database(path)
+        return make_engine(url)
     engine = make_engine(url)
     if current_revision(engine) is None:
         engine.dispose()
-        name = str(path) if path is not None else engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"{name}: not an imrdb database (no schema); "
-                                  f"create it with `imrdb ingest PATH --db ...` or `imrdb migrate --db ...`")
+        raise DatabaseUnavailable(f"{engine.url.render_as_string(hide_password=True)}: {_NO_SCHEMA}")
     return engine
+
+
+_NO_SCHEMA = "not an imrdb database (no schema); create it with `imrdb ingest PATH --db ...` or `imrdb migrate --db ...`"
+
+
+def check_sqlite_database(path: Path) -> None:
+    """Refuse, in one line, a SQLite path that is not an imrdb database, opening it read-only so that
+    nothing is created or changed: a missing file, a folder, a file that is not SQLite, another
+    program's SQLite file (no imrdb schema)."""
+    if path.is_dir():
+        raise DatabaseUnavailable(f"{path}: a folder, not a database file")
+    if not path.is_file():
+        raise DatabaseUnavailable(f"{path}: no such database; create it with `imrdb ingest PATH --db {path}`")
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    try:
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
+            stored = connection.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error):
+            raise DatabaseUnavailable(f"{path}: cannot open the database: {_first_line(error)}") from None
+        stored = []
+    except sqlite3.DatabaseError as error:  # "file is not a database"
+        raise DatabaseUnavailable(f"{path}: cannot open the database: {_first_line(error)}") from None
+    if not stored:
+        raise DatabaseUnavailable(f"{path}: {_NO_SCHEMA}")
 
 
 def current_revision(engine: Engine) -> str | None:
