@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -185,6 +186,9 @@ def export_sqlite(
 
 def main() -> None:
     """The console script: expected failures (a bad lexicon file, a database it cannot use) are one line."""
+    # psycopg logs a second line ("error ignored terminating <psycopg.Copy ...>") when the server goes
+    # away mid-COPY; the error that ends the run already says so
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
     try:
         app()
     except ImrdbError as error:

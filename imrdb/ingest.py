@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from imrdb.db.engine import database_url, make_engine, make_reader, migrate
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, known_hashes
-from imrdb.errors import LetterError, SourceError
+from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of, text_of
@@ -118,6 +120,13 @@ class ChunkReader:
         return results
 
 
+def stopped_after(report: IngestReport) -> str:
+    """What a run that the database stopped leaves behind, and what to do."""
+    stored = report.ingested + report.replaced
+    return (f"{stored:,} {'letter was' if stored == 1 else 'letters were'} stored before that and are kept: "
+            "fix it, then run the same command again to continue")
+
+
 def count_files(paths: Iterable[str | os.PathLike]) -> int:
     return sum(1 for _ in find_letter_files(paths))
 
@@ -191,12 +200,20 @@ class Ingester:
                 status = "interrupted" if report.interrupted else "finished"
                 if report.ingested or report.replaced:
                     store.refresh_statistics()
+            except DatabaseUnavailable as error:  # the disk filled, the server went away, ...
+                raise DatabaseUnavailable(f"{error}; {stopped_after(report)}") from None
             finally:
                 if workers is not None:
                     workers.close()
                     gc.unfreeze()
                 reader.close()
-                store.finish_run(report.run_id, status, report.counts)
+                if status == "failed":
+                    # the database that failed may refuse this too: the run's own error is the one to tell;
+                    # a run left "running" is marked "killed" by the next one
+                    with contextlib.suppress(DatabaseUnavailable, DBAPIError):
+                        store.finish_run(report.run_id, status, report.counts)
+                else:
+                    store.finish_run(report.run_id, status, report.counts)
             return report
         finally:
             engine.dispose()
@@ -225,11 +242,11 @@ class Ingester:
 
     def _write(self, store: Store, report: IngestReport, results: list[FileResult]) -> bool:
         """Write one batch; False when the run must stop (--strict and something failed)."""
-        report.files_seen += len(results)
         letters = [result for result in results if isinstance(result, LetterRows)]
         failures = [result for result in results if isinstance(result, FailedFile)]
-        report.unchanged += sum(1 for result in results if result is None)
         outcomes = store.write_batch(letters, failures, report.run_id) if letters or failures else []
+        report.files_seen += len(results)  # counted once written: a batch the database refused was not seen through
+        report.unchanged += sum(1 for result in results if result is None)
         store_failures = []
         for letter, outcome in zip(letters, outcomes):
             if outcome == INGESTED:

@@ -31,6 +31,8 @@ def _work(tasks, results, function: Callable, niceness: int) -> None:
         index, argument = task
         try:
             results.send((index, True, function(argument)))
+        except ImrdbError as error:  # an expected failure (the database went away): told as it is
+            results.send((index, False, error))
         except Exception as error:  # function's own failures are per file; this is the machinery's
             results.send((index, False, f"{type(error).__name__}: {error}"))
 
@@ -75,7 +77,8 @@ class Workers:
                         failure = WorkerDied(DIED)
                     else:
                         if not ok:
-                            failure = ImrdbError(f"a parser process failed: {result}")
+                            failure = result if isinstance(result, ImrdbError) else \
+                                ImrdbError(f"a parser process failed: {result}")
                 with self._arrived:
                     if failure is not None:
                         self._failure = failure

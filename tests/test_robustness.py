@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
+import re
+import resource
 import shutil
 import signal
 import sqlite3
@@ -12,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -223,6 +228,148 @@ def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, 
     totals = [out for out, _ in outputs]
     assert all("0 failed" in out for out in totals)
     assert snapshot(db) == clean_snapshot
+
+
+# -- the database's machine fails mid-run ------------------------------------------------------
+
+STOPPED = r"(\d[\d,]*) letters? (?:were|was) stored before that and are kept: fix it, then run the same command again to continue"
+
+
+def _limit_file_size(limit: int):
+    def limit_file_size():  # in the child before it starts: its writes past `limit` bytes fail (EFBIG)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_file_size
+
+
+@contextlib.contextmanager
+def _small_file_system(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` mounted on `folder` (needs root; skips where mounting is not allowed)."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+# How a SQLite file stops growing mid-run, what SQLite then says, and how the owner makes room again.
+FULL_DISKS = [
+    ("a file size limit", "disk I/O error"),  # RLIMIT_FSIZE: write() fails with EFBIG
+    ("a full file system", "database or disk is full"),  # ENOSPC on a 4 MB tmpfs
+]
+
+
+@pytest.mark.parametrize("how, reason", FULL_DISKS, ids=[case[0] for case in FULL_DISKS])
+def test_a_database_that_cannot_grow_ends_the_run_with_one_line_and_nothing_lost(
+        batch, clean_snapshot, tmp_path, how, reason):
+    with contextlib.ExitStack() as stack:
+        if how == "a file size limit":
+            folder, limit = tmp_path, _limit_file_size(4_000_000)
+        else:
+            folder, limit = stack.enter_context(_small_file_system(tmp_path / "small", "4m")), None
+        db = folder / "full.db"
+        result = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "16", "-q"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300, preexec_fn=limit)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        told = re.fullmatch(f"error: {re.escape(str(db))}: {reason}; {STOPPED}", result.stderr.strip())
+        assert told, result.stderr
+        stored = int(told.group(1).replace(",", ""))
+        assert 16 <= stored < 400, "the disk should fill mid-run, after some batches"
+        with sqlite3.connect(db) as connection:
+            assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
+            assert connection.execute("select count(*) from cases").fetchone()[0] == stored
+            assert connection.execute("select status, ingested from ingest_runs").fetchall() == [("failed", stored)]
+        if how == "a full file system":  # the owner makes room
+            subprocess.run(["mount", "-o", "remount,size=64m", str(folder)], check=True)
+        rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+        assert f"{400 - stored} ingested, {stored} unchanged" in rerun.stdout
+        assert snapshot(db) == clean_snapshot
+
+
+@contextlib.contextmanager
+def _postgres_role(url: str) -> Iterator[tuple[str, str, object]]:
+    """A new login role that owns nothing yet and may create tables in `url`'s schema: (its URL, its
+    name, an administrator's engine). Dropped afterwards with whatever it made."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    role = f"imrdb_t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        schema = connection.exec_driver_sql("select current_schema()").scalar_one()
+        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        connection.exec_driver_sql(f"GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}")
+    try:
+        yield make_url(url).set(username=role).render_as_string(hide_password=False), role, admin
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+            connection.exec_driver_sql(f"DROP OWNED BY {role}")
+            connection.exec_driver_sql(f"DROP ROLE {role}")
+        admin.dispose()
+
+
+def test_a_postgresql_server_that_drops_the_writer_ends_the_run_with_one_line(batch, postgres_url):
+    """The server ends the ingest's sessions mid-run and refuses new ones (a restart, an administrator):
+    one line, every batch written so far kept; once it lets the role in again, a rerun completes."""
+    with _postgres_role(postgres_url) as (url, role, admin):
+        command = IMRDB + ["ingest", str(batch), "--db", url, "--batch-size", "16", "-q"]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def stored() -> int:
+            with admin.connect() as connection:
+                if connection.exec_driver_sql("select to_regclass('cases')").scalar_one() is None:
+                    return 0
+                return connection.exec_driver_sql("select count(*) from cases").scalar_one()
+
+        deadline = time.monotonic() + 120
+        while stored() < 16 and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process.poll() is None, "the run ended before the server could drop it"
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"ALTER ROLE {role} NOLOGIN")
+            connection.exec_driver_sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 1, out + err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        told = re.fullmatch(f"error: {re.escape(url)}: (.+); {STOPPED}", err.strip())
+        assert told, err
+        assert re.search("terminat|connection|not permitted to log in", told.group(1)), told.group(1)
+        assert int(told.group(2).replace(",", "")) == stored() >= 16
+
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"ALTER ROLE {role} LOGIN")
+        rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert rerun.returncode == 0, rerun.stderr
+        with admin.connect() as connection:
+            assert connection.exec_driver_sql("select count(*), count(distinct case_number) from cases").one() == (400, 400)
+            runs = connection.exec_driver_sql("select status from ingest_runs order by id").scalars().all()
+        assert runs[-1] == "finished" and runs[0] in ("failed", "killed")  # "killed" when it could not say so itself
+
+
+def test_a_postgresql_role_that_may_not_write_is_one_line(postgres_url):
+    from imrdb.db.engine import make_engine, migrate
+
+    engine = make_engine(postgres_url)
+    migrate(engine)
+    engine.dispose()
+    with _postgres_role(postgres_url) as (url, role, admin):
+        with admin.connect() as connection:
+            schema = connection.exec_driver_sql("select current_schema()").scalar_one()
+            connection.exec_driver_sql(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+            before = connection.exec_driver_sql("select count(*) from ingest_runs").scalar_one()
+        result = subprocess.run(IMRDB + ["ingest", str(SAMPLES), "--db", url, "-q"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert result.stderr.strip() == f"error: {url}: permission denied for table drug_names", result.stderr
+        with admin.connect() as connection:
+            assert connection.exec_driver_sql("select count(*) from ingest_runs").scalar_one() == before
 
 
 # -- bad input ---------------------------------------------------------------------------------

@@ -276,3 +276,88 @@ def test_long_values_are_compressed_with_lz4_where_the_server_has_it(postgres_ur
     finally:
         engine.dispose()
     assert methods == ({"lz4"} if has_lz4 else {"pglz"})  # every letter's text is long enough to be compressed
+
+
+# -- which driver errors are the machine's, not imrdb's ----------------------------------------
+# Each row makes a real error on a real database; outside_failure tells the owner's problems (one
+# line, the run stops) from the ones the store handles itself (retry a lock, a constraint).
+
+
+def _sqlite_error(tmp_path, make) -> BaseException:
+    import sqlite3
+
+    db = tmp_path / "e.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("create table t (id integer primary key, name text unique)")
+        connection.execute("insert into t values (1, 'a')")
+    try:
+        make(db, sqlite3)
+    except sqlite3.Error as error:
+        return error
+    raise AssertionError("no error was raised")
+
+
+def _write_read_only(db, sqlite3):
+    sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("insert into t values (2, 'b')")
+
+
+def _not_a_database(db, sqlite3):
+    db.write_bytes(b"not a database at all, just text" * 100)
+    sqlite3.connect(db).execute("select * from t")
+
+
+def _locked(db, sqlite3):
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("begin immediate")
+    sqlite3.connect(db, timeout=0, isolation_level=None).execute("begin immediate")
+
+
+SQLITE_ERRORS = [
+    ("read-only file", _write_read_only, "attempt to write a readonly database"),
+    ("not a database", _not_a_database, "file is not a database"),
+    ("locked: the store retries", _locked, None),
+    ("unique violation", lambda db, sqlite3: sqlite3.connect(db).execute("insert into t values (2, 'a')"), None),
+    ("syntax error", lambda db, sqlite3: sqlite3.connect(db).execute("selec 1"), None),
+]
+
+
+@pytest.mark.parametrize("label, make, expected", SQLITE_ERRORS, ids=[case[0] for case in SQLITE_ERRORS])
+def test_outside_failures_sqlite(tmp_path, label, make, expected):
+    from imrdb.db.engine import outside_failure
+
+    assert outside_failure(_sqlite_error(tmp_path, make)) == expected
+
+
+POSTGRES_ERRORS = [
+    ("permission denied", "SET ROLE {role}; INSERT INTO t VALUES (2, 'b')", "permission denied for table t"),
+    ("read-only transaction", "SET TRANSACTION READ ONLY; INSERT INTO t VALUES (2, 'b')",
+     "cannot execute INSERT in a read-only transaction"),
+    ("unique violation", "INSERT INTO t VALUES (2, 'a')", None),
+    ("syntax error", "SELEC 1", None),
+]
+
+
+@pytest.mark.parametrize("label, statements, expected", POSTGRES_ERRORS, ids=[case[0] for case in POSTGRES_ERRORS])
+def test_outside_failures_postgresql(postgres_url, label, statements, expected):
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from imrdb.db.engine import outside_failure
+
+    url = make_url(postgres_url)
+    conninfo = {"host": url.host, "port": url.port or 5432, "user": url.username, "dbname": url.database,
+                "options": url.query["options"]}
+    role = f"imrdb_t_{uuid.uuid4().hex[:10]}"  # may use the schema, not write its table
+    with psycopg.connect(**conninfo, autocommit=True) as admin:
+        admin.execute("CREATE TABLE t (id integer primary key, name text unique)")
+        admin.execute("INSERT INTO t VALUES (1, 'a')")
+        admin.execute(f"CREATE ROLE {role}")
+        try:
+            admin.execute(f"GRANT USAGE ON SCHEMA {admin.execute('select current_schema()').fetchone()[0]} TO {role}")
+            with psycopg.connect(**conninfo) as connection, pytest.raises(psycopg.Error) as raised:
+                for statement in statements.format(role=role).split("; "):
+                    connection.execute(statement)
+        finally:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+    assert outside_failure(raised.value) == expected

@@ -83,18 +83,54 @@ def make_engine(url: str) -> Engine:
 
 
 def _explain_connect_failures(engine: Engine, name: str) -> Engine:
-    """A database that cannot be opened is an expected failure: one line naming it and the driver's
-    reason (DatabaseUnavailable), not a traceback. Only failures to connect are translated; an
-    error in a statement on an open connection is SQLAlchemy's, as before."""
+    """A database that cannot be opened or stops working is an expected failure: one line naming it
+    and the driver's reason (DatabaseUnavailable), not a traceback. Translated: a failure to connect,
+    and on an open connection the failures only the machine's owner can fix (`outside_failure`: a
+    full disk, an I/O error, a read-only file or role, a lost server). Any other error (a constraint,
+    a lock to retry, a bug) is SQLAlchemy's, as before."""
 
     @event.listens_for(engine, "handle_error")
     def _unavailable(context):
-        # no connection: the connect itself failed (a pre-ping's failure is SQLAlchemy's to retry)
-        if context.connection is None and not context.is_pre_ping and context.original_exception is not None:
-            return DatabaseUnavailable(f"{name}: cannot open the database: {_first_line(context.original_exception)}")
-        return None
+        error = context.original_exception
+        if error is None or context.is_pre_ping:  # a pre-ping's failure is SQLAlchemy's to retry
+            return None
+        if context.connection is None:  # no connection: the connect itself failed
+            return DatabaseUnavailable(f"{name}: cannot open the database: {_first_line(error)}")
+        reason = outside_failure(error, context.is_disconnect)
+        return DatabaseUnavailable(f"{name}: {reason}") if reason else None
 
     return engine
+
+
+# Failures of the database's machine, not of imrdb or the letters. SQLite: primary result codes
+# (https://www.sqlite.org/rescode.html). PostgreSQL: SQLSTATE classes and codes
+# (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+SQLITE_OUTSIDE_FAILURES = {
+    3: "SQLITE_PERM", 8: "SQLITE_READONLY", 10: "SQLITE_IOERR", 11: "SQLITE_CORRUPT", 13: "SQLITE_FULL",
+    14: "SQLITE_CANTOPEN", 26: "SQLITE_NOTADB",
+}
+POSTGRES_OUTSIDE_FAILURES = (
+    "08",     # connection exception
+    "25006",  # read-only transaction (a standby, default_transaction_read_only)
+    "42501",  # insufficient privilege: the role may not write these tables
+    "53",     # insufficient resources: disk full, out of memory, too many connections
+    "57P",    # operator intervention: the server is shutting down or restarting
+    "58",     # system error: an I/O error on the server
+    "XX001", "XX002",  # data or index corrupted
+)
+
+
+def outside_failure(error: BaseException, is_disconnect: bool = False) -> str | None:
+    """The reason, when a driver's error is one the machine's owner must fix (disk full, I/O error,
+    read-only database, permission denied, server gone); None for anything else."""
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)  # an extended code: its low byte is the primary one
+        return _first_line(error) if code is not None and code & 0xFF in SQLITE_OUTSIDE_FAILURES else None
+    if is_disconnect:
+        line = _first_line(error)
+        return line if "connection" in line.lower() else f"the connection to the server was lost: {line}"
+    state = getattr(error, "sqlstate", None) or ""
+    return _first_line(error) if state.startswith(POSTGRES_OUTSIDE_FAILURES) else None
 
 
 def _first_line(error: BaseException) -> str:
@@ -113,7 +149,7 @@ def make_reader(url: str) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
 
-    return create_engine("sqlite://", creator=connect)
+    return _explain_connect_failures(create_engine("sqlite://", creator=connect), str(path))
 
 
 def alembic_config(connection=None):
