@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from imrdb.errors import ImrdbError
 from imrdb.ingest import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
-from imrdb.sources import DEFAULT_MAX_BYTES
+from imrdb.sources import DEFAULT_MAX_BYTES, LETTER_SUFFIXES
 
 app = typer.Typer(
     help="A searchable database of California workers' compensation IMR decisions.",
@@ -68,6 +68,9 @@ def ingest(
     finally:
         signal.signal(signal.SIGINT, previous)
     out.print(report.summary(), highlight=False)
+    if report.files_seen == 0 and not report.interrupted:
+        err.print(f"[yellow]warning:[/yellow] no letter files ({' '.join(LETTER_SUFFIXES)}) in "
+                  f"{escape(' '.join(str(path) for path in paths))}", highlight=False)
     if report.interrupted and not report.failed:
         err.print(f"stopped after {report.files_seen} files; run the same command again to continue", soft_wrap=True)
     if report.failed or report.interrupted:

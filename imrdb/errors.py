@@ -44,3 +44,12 @@ class DatabaseUnavailable(ImrdbError):
 
 class WorkerDied(ImrdbError):
     """A parser process was killed (out of memory, or by a signal) in the middle of a run."""
+
+
+class CannotListen(ImrdbError):
+    """`imrdb serve` cannot listen on the address asked for: the port is in use, the host is not this machine's."""
+
+
+class MigrationError(ImrdbError):
+    """`imrdb migrate --revision` names no revision of the schema, or one the database cannot move to
+    that way (an upgrade to an older revision, a downgrade to a newer one)."""

@@ -14,8 +14,10 @@ datasette-metadata.yml configures under `plugins: imrdb:`:
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import re
+import socket
 import sqlite3
 import urllib.parse
 from pathlib import Path
@@ -23,6 +25,7 @@ from pathlib import Path
 import pluggy
 
 from imrdb.db.engine import check_sqlite_database
+from imrdb.errors import CannotListen
 
 METADATA_FILE = Path(__file__).resolve().parents[1] / "datasette-metadata.yml"
 SETTINGS = {
@@ -132,8 +135,39 @@ def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = 
     if immutable:
         checkpoint(path)
     datasette = make_datasette(path, immutable=immutable, allow_robots=allow_robots)
-    print(f"Serving {path} read-only at http://{host}:{port}/ (Ctrl-C to stop)", flush=True)
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
+    listening = listen(host, port)  # before saying "Serving": a port in use is one line, not a log
+    print(f"Serving {path} read-only at http://{_url_host(host)}:{port}/ (Ctrl-C to stop)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(datasette.app(), log_level="warning", lifespan="on"))
+    server.run(sockets=[listening])
+
+
+# why a bind failed, and what to do about it
+_BIND_FAILURES = {
+    errno.EADDRINUSE: "the port is in use (another server?): choose another with --port",
+    errno.EADDRNOTAVAIL: "not an address of this machine: use one of its own, or 127.0.0.1",
+    errno.EACCES: "ports below 1024 need root: choose another with --port",
+}
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port for the server, or CannotListen saying why in one line."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    except socket.gaierror as error:
+        raise CannotListen(f"--host {host}: cannot resolve it: {error.strerror}") from None
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart need not wait for TIME_WAIT
+    try:
+        listening.bind((host, port))
+    except OSError as error:
+        listening.close()
+        reason = _BIND_FAILURES.get(error.errno, error.strerror or str(error))
+        raise CannotListen(f"cannot serve on {_url_host(host)}:{port}: {reason}") from None
+    return listening
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 # --------------------------------------------------------------------------- the imrdb Datasette plugin

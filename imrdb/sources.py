@@ -13,6 +13,7 @@ from imrdb.errors import SourceError
 # File endings searched for in folders, and the format each is read as.
 FORMATS = {".pdf": "pdf", ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
            ".html": "html", ".htm": "html"}
+LETTER_SUFFIXES = tuple(FORMATS)  # what a folder is searched for
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a real letter is 20-200 KB; anything this big is not one
 
 

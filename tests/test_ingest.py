@@ -304,6 +304,70 @@ def test_cli_migrate_down_and_up(tmp_path):
     assert up.returncode == 0 and "database at revision base" not in up.stdout
 
 
+def _table_counts(db: str) -> dict:
+    tables = ("cases", "disputed_items", "guideline_citations", "ingest_runs", "reviewers")
+    return {table: rows(db, f"select count(*) from {table}")[0][0] for table in tables}
+
+
+# A populated database taken down to an older revision and back up: every row kept. On SQLite, 0007's
+# downgrade copies ingest_runs, which cases refer to (it failed with a foreign key error before).
+@pytest.mark.parametrize("revision", ["0006", "0004", "0001"])
+def test_cli_migrate_down_and_up_keeps_the_rows(db_url, revision):
+    assert run_cli("ingest", SAMPLES, "--db", db_url, "-q").returncode == 0
+    before = _table_counts(db_url)
+    down = run_cli("migrate", "--db", db_url, "--downgrade", "--revision", revision)
+    assert down.returncode == 0 and f"database at revision {revision}" in down.stdout, down.stderr[-2000:]
+    assert _table_counts(db_url) == before
+    up = run_cli("migrate", "--db", db_url)
+    assert up.returncode == 0 and "database at revision 0007" in up.stdout, up.stderr[-2000:]
+    assert _table_counts(db_url) == before
+    if db_url.startswith("sqlite"):
+        assert rows(db_url, "pragma foreign_key_check") == [] and rows(db_url, "pragma integrity_check") == [("ok",)]
+    found = rows(db_url, "select count(*) from disputed_items_fts where disputed_items_fts match 'medically'"
+                 if db_url.startswith("sqlite") else
+                 "select count(*) from disputed_items where search_vector @@ to_tsquery('english', 'medically')")
+    assert found[0][0] > 0  # search still works after the round trip
+    again = run_cli("ingest", SAMPLES, "--db", db_url, "-q")
+    assert again.returncode == 0 and "0 ingested, 5 unchanged" in again.stdout
+
+
+def test_migrating_leaves_foreign_keys_enforced(tmp_path):
+    from imrdb.db.engine import downgrade, make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fk.db'}")
+    try:
+        migrate(engine)
+        downgrade(engine, "0006")
+        migrate(engine)
+        with engine.connect() as connection:  # the pool hands back the connection the migrations used
+            assert connection.exec_driver_sql("pragma foreign_keys").scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--revision", "nonsense"], "error: --revision nonsense: Can't locate revision identified by 'nonsense' "
+                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007; head is the newest)"),
+    (["--downgrade", "--revision", "9999"], "error: --revision 9999: Can't locate revision identified by '9999'"),
+], ids=["upgrade", "downgrade"])
+def test_cli_migrate_to_an_unknown_revision_is_one_line(tmp_path, args, expected):
+    db = tmp_path / "m.db"
+    assert run_cli("migrate", "--db", db).returncode == 0
+    result = run_cli("migrate", "--db", db, *args)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(expected) and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_cli_ingest_of_a_folder_without_letters_warns(tmp_path):
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "notes.docx").write_text("not a letter format")
+    result = run_cli("ingest", folder, "--db", tmp_path / "imr.db", "-q")
+    assert result.returncode == 0
+    assert "0 ingested, 0 unchanged, 0 replaced, 0 failed (0 files)" in result.stdout
+    assert result.stderr.strip() == f"warning: no letter files (.pdf .txt .text .md .markdown .html .htm) in {folder}"
+
+
 @pytest.mark.skipif(not REAL_DEV.exists(), reason="real dev letters not present in ../shared")
 def test_real_pdfs_ingest(tmp_path):
     db = f"sqlite:///{tmp_path / 'dev.db'}"

@@ -311,3 +311,35 @@ CLIENT_ERRORS = [
     ("/imr.json?sql=" + urllib.parse.quote(
         "with recursive r(i) as (select 1 union all select i + 1 from r) select count(*) from r"), 400),
 ]
+
+
+# Where `imrdb serve` cannot listen, and the one line that says so (nothing printed as "Serving").
+def _port_in_use(stack) -> tuple[str, int]:
+    holder = stack.enter_context(socket.socket())
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    return "127.0.0.1", holder.getsockname()[1]
+
+
+CANNOT_LISTEN = [
+    ("port in use", _port_in_use, "error: cannot serve on 127.0.0.1:{port}: the port is in use (another server?): "
+                                  "choose another with --port"),
+    ("not this machine's address", lambda stack: ("192.0.2.1", 8001),  # TEST-NET-1: never a local address
+     "error: cannot serve on 192.0.2.1:8001: not an address of this machine: use one of its own, or 127.0.0.1"),
+    ("a host that does not resolve", lambda stack: ("no-such-host.invalid", 8001),
+     "error: --host no-such-host.invalid: cannot resolve it: "),
+]
+
+
+@pytest.mark.parametrize("label, where, expected", CANNOT_LISTEN, ids=[case[0] for case in CANNOT_LISTEN])
+def test_imrdb_serve_where_it_cannot_listen_is_one_line(sample_db, label, where, expected):
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        host, port = where(stack)
+        result = subprocess.run([sys.executable, "-m", "imrdb.cli", "serve", "--db", str(sample_db), "--host", host,
+                                 "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Serving" not in result.stdout and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: serving on")]
+    assert len(lines) == 1 and lines[0].startswith(expected.format(port=port)), result.stderr

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from imrdb.errors import DatabaseUnavailable, DatabaseURLError
+from imrdb.errors import DatabaseUnavailable, DatabaseURLError, MigrationError
 
 DEFAULT_DB = "data/imr.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -168,7 +168,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     if revision == "head" and _at_head(engine):
         return  # the common case for every ingest after the first: no Alembic run needed
-    with engine.begin() as connection:
+    with _migrating(engine) as connection, _explain_revision(revision):
         if connection.dialect.name == "postgresql":
             # two ingests starting at once on a new database: the second waits for the first's schema
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
@@ -178,8 +178,49 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
-    with engine.begin() as connection:
+    with _migrating(engine) as connection, _explain_revision(revision):
         command.downgrade(alembic_config(connection), revision)
+
+
+@contextlib.contextmanager
+def _migrating(engine: Engine):
+    """A connection in one transaction for a migration. SQLite alters a table by copying it and
+    dropping the old one (Alembic's batch mode); with foreign keys enforced, that drop would fail on a
+    table others refer to (ingest_runs) or, worse, cascade-delete the rows that refer to it (cases ->
+    disputed_items). So enforcement is off while migrating, as Alembic advises, and the rows are
+    checked before the commit instead."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # before BEGIN: inside a transaction the pragma does nothing
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise MigrationError(f"the migration would leave {len(broken)} rows referring to missing rows "
+                                         f"(first: {broken[0][0]} row {broken[0][1]}); nothing was changed")
+        finally:
+            if sqlite and connection.connection.driver_connection is not None:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def revisions() -> list[str]:
+    """The schema's revisions, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    return [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
+
+
+@contextlib.contextmanager
+def _explain_revision(revision: str):
+    """Alembic's refusal of a revision (unknown, or the wrong way) as one line listing the real ones."""
+    from alembic.util import CommandError
+
+    try:
+        yield
+    except CommandError as error:
+        known = ", ".join(["base", *revisions()])
+        raise MigrationError(f"--revision {revision}: {_first_line(error)} (the revisions: {known}; head is the newest)") from None
 
 
 def open_existing(db: str | os.PathLike | None) -> Engine:
