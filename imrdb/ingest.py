@@ -24,7 +24,8 @@ from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, kno
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
-from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of, text_of
+from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of,
+                           text_of, text_path)
 from imrdb.workers import Workers
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
@@ -105,7 +106,7 @@ class ChunkReader:
         results: list = []
         read: list[tuple[int, str, str, bytes]] = []
         for source in chunk:
-            path = str(source.path)
+            path = text_path(source.path)  # as stored and shown; the file is read by its own name
             try:
                 data = read_bytes(source.path, self.max_bytes)
             except SourceError as error:

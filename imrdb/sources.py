@@ -17,6 +17,21 @@ LETTER_SUFFIXES = tuple(FORMATS)  # what a folder is searched for
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # a real letter is 20-200 KB; anything this big is not one
 
 
+def text_path(path: str | os.PathLike) -> str:
+    """A path as text any database can store and any terminal can show. A file name that is not
+    UTF-8 (an archive made on another system, "d\xe9cision.pdf" in Latin-1) reaches Python with its
+    odd bytes as lone surrogates, which neither SQLite nor PostgreSQL accepts; they are written as
+    \\xNN escapes instead, so the name stays unique and readable. Any other path is unchanged."""
+    path = os.fspath(path)
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: str | os.PathLike  # a str when found by find_letter_files: cheaper than a Path to make and to pickle

@@ -473,3 +473,38 @@ def test_the_writer_collects_garbage_less_often_only_while_it_ingests(tmp_path):
     assert report.ingested == len(list(SAMPLES.glob("*.txt"))) and report.failed == 0
     assert during and set(during) == {(MAIN_GC_THRESHOLD, *before[1:])}
     assert gc.get_threshold() == before
+
+
+# File names that are not UTF-8 (archives made on other systems): stored and shown with \xNN escapes.
+TEXT_PATHS = [
+    ("ascii", "letters/CM14-0039927.txt", "letters/CM14-0039927.txt"),
+    ("UTF-8 accent", "lettres/décision.pdf", "lettres/décision.pdf"),
+    ("Latin-1 byte", os.fsdecode(b"lettres/d\xe9cision.pdf"), "lettres/d\\xe9cision.pdf"),
+    ("Windows-1252 quotes", os.fsdecode(b"\x93quoted\x94.txt"), "\\x93quoted\\x94.txt"),
+]
+
+
+@pytest.mark.parametrize("label, path, expected", TEXT_PATHS, ids=[case[0] for case in TEXT_PATHS])
+def test_text_path(label, path, expected):
+    from imrdb.sources import text_path
+
+    assert text_path(path) == expected
+    assert text_path(Path(path)) == expected
+
+
+def test_file_names_that_are_not_utf8_are_stored_escaped(db_url, tmp_path):
+    """A Latin-1 file name used to fail the whole batch (the driver refuses lone surrogates)."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (Path(os.fsdecode(bytes(folder) + b"/d\xe9cision.txt"))).write_bytes(sample("001").read_bytes())
+    (Path(os.fsdecode(bytes(folder) + b"/vide\xe9.txt"))).write_bytes(b"")  # fails: empty
+    shutil.copy(sample("002"), folder / "plain.txt")
+    result = run_cli("ingest", folder, "--db", db_url, "-q")
+    assert result.returncode == 1  # the empty file failed; the rest landed
+    assert "2 ingested, 0 unchanged, 0 replaced, 1 failed (3 files)" in result.stdout
+    assert f"failed: {folder}/vide\\xe9.txt: file is empty" in result.stderr
+    assert sorted(path for (path,) in rows(db_url, "select source_path from cases")) == [
+        f"{folder}/d\\xe9cision.txt", f"{folder}/plain.txt"]
+    assert rows(db_url, "select path from ingest_errors") == [(f"{folder}/vide\\xe9.txt",)]
+    again = run_cli("ingest", folder, "--db", db_url, "-q")
+    assert "0 ingested, 2 unchanged, 0 replaced, 1 failed (3 files)" in again.stdout

@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from imrdb import __version__
 from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
 from imrdb.rows import LetterRows
+from imrdb.sources import text_path
 
 INGESTED, UNCHANGED, REPLACED = "ingested", "unchanged", "replaced"
 
@@ -78,7 +79,7 @@ class Store:
                 connection.execute(update(ingest_runs).where(ingest_runs.c.id.in_(dead)).values(status="killed"))
             return connection.execute(
                 insert(ingest_runs).returning(ingest_runs.c.id),
-                {"started_at": now(), "paths": [str(path) for path in paths], "status": "running",
+                {"started_at": now(), "paths": [text_path(path) for path in paths], "status": "running",
                  "files_seen": 0, "ingested": 0, "unchanged": 0, "replaced": 0, "failed": 0,
                  "host": host, "pid": os.getpid(), "imrdb_version": __version__},
             ).scalar_one()
