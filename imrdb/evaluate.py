@@ -113,4 +113,16 @@ def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
             except LetterError as error:
                 yield Path(source.path).stem, error
 
-    return score(parsed(), facts)
+    files = 0
+
+    def counted():
+        nonlocal files
+        for pair in parsed():
+            files += 1
+            yield pair
+
+    result = score(counted(), facts)
+    if not result.letters:
+        raise ImrdbError(f"{folder}: none of its {files:,} letter files has facts in {facts_path} "
+                         f"({len(facts):,} case numbers there): is it the right facts file?")
+    return result

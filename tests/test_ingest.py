@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from imrdb.db.engine import current_revision, downgrade, make_engine, migrate
 import imrdb.ingest
 from imrdb.ingest import ingest
-from conftest import REAL_DEV, ROOT, SAMPLES, sample
+from conftest import DEV_FACTS, REAL_DEV, ROOT, SAMPLES, sample
 
 IMRDB = [sys.executable, "-m", "imrdb.cli"]
 
@@ -293,6 +293,23 @@ def test_cli_evaluate_with_a_bad_facts_file_is_one_line(tmp_path, content, reaso
     line = " ".join(result.stderr.split())
     assert f"error: {facts}: not a facts file" in line and reason in line, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_evaluate_with_facts_for_none_of_the_letters_is_one_line(tmp_path):
+    facts = tmp_path / "facts.json"
+    facts.write_text(json.dumps({"CM00-0000001": {}, "CM00-0000002": {}}))
+    result = run_cli("evaluate", SAMPLES, facts)
+    assert result.returncode == 1
+    assert " ".join(result.stderr.split()) == (f"error: {SAMPLES}: none of its 5 letter files has facts in {facts} "
+                                               "(2 case numbers there): is it the right facts file?")
+
+
+@pytest.mark.skipif(not REAL_DEV.exists(), reason="real dev letters not present in ../shared")
+def test_cli_evaluate_real_letters(tmp_path):
+    result = run_cli("evaluate", REAL_DEV, DEV_FACTS, "--no-diff")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("60 letters scored, 0 failed to parse")
+    assert "  case_number               60/60  100.00%" in result.stdout
 
 
 def test_cli_migrate_down_and_up(tmp_path):
