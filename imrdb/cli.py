@@ -53,7 +53,8 @@ def ingest(
 
     ingester = Ingester(db, workers=workers, batch_size=batch_size, max_bytes=max_bytes, strict=strict,
                         on_failure=report_failure)
-    previous = signal.signal(signal.SIGINT, ingester.request_stop)  # Ctrl-C: finish the batch, then stop
+    # Ctrl-C, or a SIGTERM (`kill`, `timeout`, a service manager): finish the batch, record the run, stop
+    previous = {number: signal.signal(number, ingester.request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         if quiet or not sys.stderr.isatty():
             report = ingester.run(paths)
@@ -66,7 +67,8 @@ def ingest(
     except ImrdbError as error:
         fail(str(error))
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     out.print(report.summary(), highlight=False)
     if report.files_seen == 0 and not report.interrupted:
         err.print(f"[yellow]warning:[/yellow] no letter files ({' '.join(LETTER_SUFFIXES)}) in "

@@ -10,8 +10,10 @@ worker dies while sending: their one shared result pipe is left holding half a m
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -23,11 +25,41 @@ DIED = "a parser process died (killed, or out of memory); every batch written so
        "run the same command again to continue"
 
 
-def _work(tasks, results, function: Callable, niceness: int) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot be asked: how often an idle worker looks for its parent
+
+
+def _die_with(parent: int) -> bool:
+    """Have the kernel kill this worker when the process that started it dies, however it dies (kill -9,
+    the out-of-memory killer), so that no worker is left waiting for tasks for ever. True on Linux;
+    elsewhere False, and the worker looks for its parent itself while it waits."""
+    try:
+        linux = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):  # no prctl: not Linux
+        linux = False
+    if os.getppid() != parent:  # it died before that took effect
+        os._exit(1)
+    return linux
+
+
+def _next_task(tasks, parent: int, watched_by_kernel: bool):
+    if watched_by_kernel:
+        return tasks.get()
+    while True:
+        try:
+            return tasks.get(timeout=PARENT_CHECK_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _work(tasks, results, function: Callable, niceness: int, parent: int) -> None:
+    watched_by_kernel = _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process decides when to stop
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (the CLI asks the main process to stop on SIGTERM too)
     if niceness:
         os.nice(niceness)
-    while (task := tasks.get()) is not None:
+    while (task := _next_task(tasks, parent, watched_by_kernel)) is not None:
         index, argument = task
         try:
             results.send((index, True, function(argument)))
@@ -50,7 +82,8 @@ class Workers:
         self._pipes = []
         for _ in range(count):
             receiving, sending = context.Pipe(duplex=False)
-            process = context.Process(target=_work, args=(self._tasks, sending, function, niceness), daemon=True)
+            process = context.Process(target=_work, args=(self._tasks, sending, function, niceness, os.getpid()),
+                                      daemon=True)
             process.start()
             sending.close()  # the worker holds the only writing end: its death is this pipe's end of file
             self._processes.append(process)

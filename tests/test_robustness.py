@@ -109,8 +109,10 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapsh
         while _stored(db) < kill_after_letters and process.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
     killed_mid_run = process.poll() is None
+    workers = _children(process.pid) if killed_mid_run else []
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    _assert_gone(workers)  # the parser processes die with it, not left waiting for tasks for ever
     stored_at_kill = _stored(db)
     rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
@@ -123,12 +125,54 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapsh
         assert statuses == ["killed", "finished"]  # the dead run is not left "running"
 
 
+def _assert_gone(pids: list[int], within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [pid for pid in alive if _running(pid)]
+        time.sleep(0.05)
+    assert not alive, f"processes left running: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
 def _children(pid: int) -> list[int]:
     children = []
     for task in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{task}/children") as handle:
             children.extend(int(child) for child in handle.read().split())
     return children
+
+
+# A process that starts parser workers, prints their ids and is killed at once (kill -9).
+ORPHANED_WORKERS = """
+import os, signal, sys
+import imrdb.workers as workers
+if sys.argv[1] == "own check":
+    workers._die_with = lambda parent: False  # as where the kernel cannot be asked (not Linux)
+pool = workers.Workers(2, abs)
+print(" ".join(str(process.pid) for process in pool._processes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.parametrize("watch", ["kernel", "own check"])
+def test_workers_whose_parent_was_killed_end_too(watch):
+    """kill -9 of an ingest used to leave its parser processes waiting for tasks for ever (two more
+    sleeping processes per killed run). Linux kills them with it (PR_SET_PDEATHSIG); elsewhere an idle
+    worker looks for its parent every second."""
+    result = subprocess.run([sys.executable, "-c", ORPHANED_WORKERS, watch], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    pids = [int(pid) for pid in result.stdout.split()]
+    assert len(pids) == 2
+    _assert_gone(pids, within=5)
 
 
 def test_a_killed_worker_ends_the_run_with_one_line_and_nothing_lost(batch, clean_snapshot, tmp_path):
@@ -153,7 +197,8 @@ def test_a_killed_worker_ends_the_run_with_one_line_and_nothing_lost(batch, clea
     assert snapshot(db) == clean_snapshot
 
 
-def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_ctrl_c_or_sigterm_stops_after_the_current_transaction(batch, clean_snapshot, tmp_path, stop):
     db = tmp_path / "interrupted.db"
     process = subprocess.Popen(IMRDB + ["ingest", str(batch), "--db", str(db), "--batch-size", "8", "-q"],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -168,8 +213,10 @@ def test_ctrl_c_stops_after_the_current_transaction(batch, clean_snapshot, tmp_p
             except sqlite3.OperationalError:
                 pass
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    workers = _children(process.pid)
+    process.send_signal(stop)
     out, err = process.communicate(timeout=60)
+    _assert_gone(workers)
     assert process.returncode == 1
     assert "interrupted" in out and "run the same command again to continue" in err
     assert "Traceback" not in err
