@@ -375,6 +375,23 @@ def test_cli_migrate_to_an_unknown_revision_is_one_line(tmp_path, args, expected
     assert result.stderr.strip().startswith(expected) and len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
+@pytest.mark.parametrize("command", [["ingest", SAMPLES], ["migrate"], ["migrate", "--downgrade", "-r", "0005"],
+                                     ["reprocess"]], ids=["ingest", "migrate", "downgrade", "reprocess"])
+def test_a_database_from_a_newer_imrdb_is_refused_in_one_line(db_url, command):
+    assert run_cli("ingest", SAMPLES, "--db", db_url, "-q").returncode == 0
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("update alembic_version set version_num = '0042'"))
+    engine.dispose()
+    result = run_cli(*command, "--db", db_url)
+    assert result.returncode == 1
+    assert " ".join(result.stderr.split()).startswith(
+        "error: the database's schema is at revision 0042, which this imrdb (") and len(result.stderr.splitlines()) == 1
+    assert "a newer imrdb wrote it; upgrade imrdb to use it" in " ".join(result.stderr.split())
+    assert rows(db_url, "select version_num from alembic_version") == [("0042",)]
+    assert rows(db_url, "select count(*) from cases") == [(5,)]
+
+
 def test_cli_ingest_of_a_folder_without_letters_warns(tmp_path):
     folder = tmp_path / "letters"
     folder.mkdir()

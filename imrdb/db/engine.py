@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
+from imrdb import __version__
 from imrdb.errors import DatabaseUnavailable, DatabaseURLError, MigrationError
 
 DEFAULT_DB = "data/imr.db"
@@ -191,6 +192,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         if connection.dialect.name == "postgresql":
             # two ingests starting at once on a new database: the second waits for the first's schema
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
+        _refuse_unknown_schema(connection)
         command.upgrade(alembic_config(connection), revision)
 
 
@@ -198,7 +200,19 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     with _migrating(engine) as connection, _explain_revision(revision):
+        _refuse_unknown_schema(connection)
         command.downgrade(alembic_config(connection), revision)
+
+
+def _refuse_unknown_schema(connection) -> None:
+    """A database a newer imrdb has migrated past this one's newest revision: say so, touch nothing."""
+    from alembic.runtime.migration import MigrationContext
+
+    stored = MigrationContext.configure(connection).get_current_revision()
+    known = revisions()
+    if stored is not None and stored not in known:
+        raise MigrationError(f"the database's schema is at revision {stored}, which this imrdb ({__version__}, newest "
+                             f"revision {known[-1]}) does not know: a newer imrdb wrote it; upgrade imrdb to use it")
 
 
 @contextlib.contextmanager
