@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,11 +70,17 @@ def find_letter_files(paths: Iterable[str | os.PathLike]) -> Iterator[SourceFile
 
 def read_bytes(path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
-        size = os.stat(path).st_size
-        if size > max_bytes:
-            raise SourceError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)", str(path))
+        status = os.stat(path)
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(status.st_mode):  # opening a pipe would wait for a writer for ever
+            raise SourceError("not a regular file (a pipe, socket or device)", str(path))
+        if status.st_size > max_bytes:
+            raise SourceError(f"file is {status.st_size:,} bytes, over the {max_bytes:,}-byte limit (--max-bytes)", str(path))
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(max_bytes + 1)  # a file still growing is read no further than the limit
+        if len(data) > max_bytes:
+            raise SourceError(f"file grew past the {max_bytes:,}-byte limit while being read (--max-bytes)", str(path))
     except PermissionError:
         raise SourceError("permission denied: the file cannot be read", str(path)) from None
     except IsADirectoryError:

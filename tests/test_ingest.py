@@ -131,6 +131,9 @@ BAD_FILES = [
     ("cut.txt", b"HOW THE IMR FINAL DETERMINATION WAS MADE\nThe expert reviewer is Board Certified in Surgery and is "
                 b"licensed to practice in California.\nCLINICAL CASE SUMMARY\nThe patient is a 40 year old male.\n",
      "parse", "cut off before its decisions"),
+    # not regular files: opening a pipe waited for a writer for ever; /dev/zero was read without end
+    ("pipe.txt", os.mkfifo, "read", "not a regular file (a pipe, socket or device)"),
+    ("zero.txt", lambda path: os.symlink("/dev/zero", path), "read", "not a regular file (a pipe, socket or device)"),
 ]
 
 
@@ -138,7 +141,7 @@ BAD_FILES = [
 def test_bad_file_gets_one_line_and_the_batch_still_lands(db_url, tmp_path, name, content, stage, reason):
     folder = tmp_path / "batch"
     shutil.copytree(SAMPLES, folder)
-    (folder / name).write_bytes(content)
+    content(folder / name) if callable(content) else (folder / name).write_bytes(content)
     report = ingest([folder], db_url, workers=2)
     assert (report.ingested, report.failed) == (5, 1)
     failure = report.failures[0]
