@@ -26,7 +26,7 @@ from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of,
                            text_of, text_path)
-from imrdb.workers import Workers
+from imrdb.workers import IDLE, Workers, mark
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
@@ -105,8 +105,12 @@ class ChunkReader:
     def __call__(self, chunk: list[SourceFile]) -> list[FileResult]:
         results: list = []
         read: list[tuple[int, str, str, bytes]] = []
-        for source in chunk:
+        for position, source in enumerate(chunk):
             path = text_path(source.path)  # as stored and shown; the file is read by its own name
+            if isinstance(source, Poisonous):
+                results.append(FailedFile(path, None, "parse", KILLED_ITS_READER))
+                continue
+            mark(position)  # should this process die now, this file is the one to blame
             try:
                 data = read_bytes(source.path, self.max_bytes)
             except SourceError as error:
@@ -114,11 +118,29 @@ class ChunkReader:
                 continue
             read.append((len(results), path, sha256_of(data), data))
             results.append(None)
+        mark(IDLE)
         stored = self.known([sha256 for _, _, sha256, _ in read]) if read else set()
         for index, path, sha256, data in read:
             if sha256 not in stored:
+                mark(index)
                 results[index] = parse_file(path, chunk[index].format, sha256, data)
+        mark(IDLE)
         return results
+
+
+# A file whose reading killed the worker process (a crash in the PDF library, the out-of-memory killer).
+KILLED_ITS_READER = "the parser process died reading this file (it crashed the PDF reader, or ran out of memory); " \
+                    "the rest of the batch went on"
+
+
+class Poisonous(SourceFile):
+    """A file of a chunk sent again after its worker died reading it: reported, not read again."""
+
+
+def without_poisonous(chunk: list[SourceFile], position: int) -> list[SourceFile]:
+    """The chunk to send again after a worker died on its file at `position` (Workers' `skip`)."""
+    source = chunk[position]
+    return [*chunk[:position], Poisonous(source.path, source.format), *chunk[position + 1:]]
 
 
 def stopped_after(report: IngestReport) -> str:
@@ -193,7 +215,7 @@ class Ingester:
             if self.workers > 1:
                 gc.collect()
                 gc.freeze()  # what exists now is shared with the forked workers, never scanned or copied
-                workers = Workers(self.workers, reader, niceness=WORKER_NICENESS)
+                workers = Workers(self.workers, reader, niceness=WORKER_NICENESS, skip=without_poisonous)
             status = "failed"
             try:
                 with _fewer_collections():
