@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from imrdb.errors import ImrdbError
-from imrdb.ingest import DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE
+from imrdb.ingest import DEFAULT_BATCH_SIZE, FILE_TIME_LIMIT, MAX_BATCH_SIZE
 from imrdb.sources import DEFAULT_MAX_BYTES, LETTER_SUFFIXES
 
 app = typer.Typer(
@@ -43,6 +43,8 @@ def ingest(
                                    help="Letters per transaction (each 1,000 held in memory cost about 25 MB)"),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse files larger than this"),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first file that fails"),
+    file_time_limit: float = typer.Option(FILE_TIME_LIMIT, "--file-time-limit", min=1,
+                                          help="Seconds one file may take to read and parse before it is given up"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
 ) -> None:
     """Ingest IMR letters: create or migrate the database, then store every new or changed letter."""
@@ -52,7 +54,7 @@ def ingest(
         err.print(f"[yellow]failed:[/yellow] {escape(failure.path)}: {escape(failure.message)}", highlight=False)
 
     ingester = Ingester(db, workers=workers, batch_size=batch_size, max_bytes=max_bytes, strict=strict,
-                        on_failure=report_failure)
+                        file_time_limit=file_time_limit, on_failure=report_failure)
     # Ctrl-C, or a SIGTERM (`kill`, `timeout`, a service manager): finish the batch, record the run, stop
     previous = {number: signal.signal(number, ingester.request_stop) for number in (signal.SIGINT, signal.SIGTERM)}
     try:

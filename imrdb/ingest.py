@@ -10,6 +10,7 @@ A bounded number of chunks is in flight at once, so memory stays flat whatever t
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ MAX_IN_FLIGHT = 3000  # letters parsed ahead of the writer at most (about 30 MB 
 # The parsers run at a lower priority than the writer: N workers and the writer share N cores, and
 # the writer is the one every letter waits for (8.1 s instead of 8.9 s for 20,000 letters on 2 cores).
 WORKER_NICENESS = 10
+FILE_TIME_LIMIT = 300.0  # seconds a worker may spend reading and parsing one file (a real one takes milliseconds)
 MAIN_GC_THRESHOLD = 20_000  # allocations between the writer's young-generation collections (Python: 700)
 
 
@@ -108,7 +110,7 @@ class ChunkReader:
         for position, source in enumerate(chunk):
             path = text_path(source.path)  # as stored and shown; the file is read by its own name
             if isinstance(source, Poisonous):
-                results.append(FailedFile(path, None, "parse", KILLED_ITS_READER))
+                results.append(FailedFile(path, None, "parse", source.reason))
                 continue
             mark(position)  # should this process die now, this file is the one to blame
             try:
@@ -128,19 +130,26 @@ class ChunkReader:
         return results
 
 
-# A file whose reading killed the worker process (a crash in the PDF library, the out-of-memory killer).
+# A file whose reading killed the worker process (a crash in the PDF library, the out-of-memory killer),
+# or took longer than the limit (a PDF that sends its reader into an endless loop).
 KILLED_ITS_READER = "the parser process died reading this file (it crashed the PDF reader, or ran out of memory); " \
                     "the rest of the batch went on"
+TOO_SLOW = "reading this file took over {seconds:g} s, so it was given up (a PDF that hangs its reader?); " \
+           "the rest of the batch went on"
 
 
+@dataclass(frozen=True)
 class Poisonous(SourceFile):
-    """A file of a chunk sent again after its worker died reading it: reported, not read again."""
+    """A file of a chunk sent again after its worker died on it or was stopped: reported, not read again."""
+
+    reason: str = KILLED_ITS_READER
 
 
-def without_poisonous(chunk: list[SourceFile], position: int) -> list[SourceFile]:
-    """The chunk to send again after a worker died on its file at `position` (Workers' `skip`)."""
+def without_poisonous(chunk: list[SourceFile], position: int, overdue: bool, seconds: float) -> list[SourceFile]:
+    """The chunk to send again after a worker died (or was stopped, `overdue`) on its file at `position`."""
     source = chunk[position]
-    return [*chunk[:position], Poisonous(source.path, source.format), *chunk[position + 1:]]
+    reason = TOO_SLOW.format(seconds=seconds) if overdue else KILLED_ITS_READER
+    return [*chunk[:position], Poisonous(source.path, source.format, reason), *chunk[position + 1:]]
 
 
 def stopped_after(report: IngestReport) -> str:
@@ -187,7 +196,7 @@ class Ingester:
     """One ingest run against one database. `run()` can be called once."""
 
     def __init__(self, db: str | None = None, *, workers: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                 max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = False,
+                 max_bytes: int = DEFAULT_MAX_BYTES, strict: bool = False, file_time_limit: float = FILE_TIME_LIMIT,
                  on_progress: Callable[[int], None] | None = None,
                  on_failure: Callable[[FailedFile], None] | None = None):
         self.url = database_url(db)
@@ -195,6 +204,7 @@ class Ingester:
         self.batch_size = batch_size
         self.max_bytes = max_bytes
         self.strict = strict
+        self.file_time_limit = file_time_limit
         self.on_progress = on_progress or (lambda n: None)
         self.on_failure = on_failure or (lambda failure: None)
         self.stop_requested = False
@@ -215,7 +225,8 @@ class Ingester:
             if self.workers > 1:
                 gc.collect()
                 gc.freeze()  # what exists now is shared with the forked workers, never scanned or copied
-                workers = Workers(self.workers, reader, niceness=WORKER_NICENESS, skip=without_poisonous)
+                workers = Workers(self.workers, reader, niceness=WORKER_NICENESS, item_time_limit=self.file_time_limit,
+                                  skip=functools.partial(without_poisonous, seconds=self.file_time_limit))
             status = "failed"
             try:
                 with _fewer_collections():

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import wait
 
@@ -30,19 +31,26 @@ DIED = "a parser process died (killed, or out of memory); every batch written so
        "run the same command again to continue"
 MAX_UNEXPLAINED_DEATHS = 10  # workers replaced after dying on no item before a run stops: something kills them
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 1.0  # how often the main process looks for a worker overdue on one item
 PARENT_CHECK_SECONDS = 1.0  # where the kernel cannot be asked: how often an idle worker looks for its parent
 IDLE = -1
+FIELDS = 3  # per worker in the shared progress array: task index, item position, when it started the item (ms)
 
-# In a worker process: its slots in the shared progress array (task index, item position).
+# In a worker process: its slots in the shared progress array.
 _progress = None
 _slot = 0
+
+
+def _now_ms() -> int:
+    return time.monotonic_ns() // 1_000_000  # CLOCK_MONOTONIC: one clock for every process of the machine
 
 
 def mark(position: int) -> None:
     """Called by the function a worker runs: it is now on item `position` of its task (-1: on none), so
     that if the process dies there the main process knows which item to blame. Outside a worker: nothing."""
     if _progress is not None:
-        _progress[2 * _slot + 1] = position
+        _progress[FIELDS * _slot + 2] = _now_ms()
+        _progress[FIELDS * _slot + 1] = position
 
 
 def _die_with(parent: int) -> bool:
@@ -76,15 +84,15 @@ def _work(tasks, results, function: Callable, niceness: int, parent: int, progre
     _progress, _slot = progress, slot
     while (task := _next_task(tasks, parent, watched_by_kernel)) is not None:
         index, argument = task
-        progress[2 * slot + 1] = IDLE
-        progress[2 * slot] = index
+        progress[FIELDS * slot + 1] = IDLE
+        progress[FIELDS * slot] = index
         try:
             results.send((index, True, function(argument)))
         except ImrdbError as error:  # an expected failure (the database went away): told as it is
             results.send((index, False, error))
         except Exception as error:  # function's own failures are per file; this is the machinery's
             results.send((index, False, f"{type(error).__name__}: {error}"))
-        progress[2 * slot] = IDLE
+        progress[FIELDS * slot] = IDLE
 
 
 class Workers:
@@ -92,18 +100,21 @@ class Workers:
 
     `niceness` lowers the workers' scheduling priority: with more processes than cores, the main
     process (the ingest's single writer, which every letter waits for) runs first.
-    `skip(argument, position)` gives the task to send again when a worker died on item `position`
-    of `argument` (see `mark`); `replaced` lists each (argument, position) a worker died on.
+    `skip(argument, position, overdue)` gives the task to send again when a worker died on item
+    `position` of `argument` (see `mark`), or was stopped there (`overdue`) after `item_time_limit`
+    seconds on it (a PDF that hangs its reader); `replaced` lists each (argument, position) given up.
 
     Each worker has a pipe of tasks and a pipe of answers of its own, and the main process knows which
     tasks it gave to which worker: a worker killed at any moment takes no lock or task with it (a
     shared multiprocessing.Queue can be left locked, or a task taken and never answered)."""
 
     def __init__(self, count: int, function: Callable, niceness: int = 0,
-                 skip: Callable[[object, int], object] | None = None):
+                 skip: Callable[[object, int, bool], object] | None = None, item_time_limit: float | None = None):
         self._context = multiprocessing.get_context("fork")
         self._function, self._niceness, self._skip = function, niceness, skip
-        self._progress = self._context.Array("q", [IDLE] * (2 * count), lock=False)
+        self._item_time_limit = item_time_limit  # seconds on one item before its worker is stopped (needs skip)
+        self._overdue: set[int] = set()  # slots whose worker was stopped for taking too long
+        self._progress = self._context.Array("q", [IDLE] * (FIELDS * count), lock=False)
         self._processes: list = [None] * count  # None: dead, not replaced yet
         self._answers: list = [None] * count
         self._tasks: list = [None] * count
@@ -127,7 +138,7 @@ class Workers:
         lock, SQLite's included, could leave the child waiting on it)."""
         task_reader, task_writer = self._context.Pipe(duplex=False)
         answer_reader, answer_writer = self._context.Pipe(duplex=False)
-        self._progress[2 * slot] = self._progress[2 * slot + 1] = IDLE
+        self._progress[FIELDS * slot] = self._progress[FIELDS * slot + 1] = IDLE
         process = self._context.Process(
             target=_work, args=(task_reader, answer_writer, self._function, self._niceness, os.getpid(),
                                 self._progress, slot), daemon=True)
@@ -196,13 +207,15 @@ class Workers:
 
     def _replace(self, slot: int) -> None:
         """Main thread: start a worker in a dead one's place and give its tasks again, less the item it died on."""
-        task, position = self._progress[2 * slot], self._progress[2 * slot + 1]
+        task, position = self._progress[FIELDS * slot], self._progress[FIELDS * slot + 1]
         with self._lock:
             given, self._given[slot] = self._given[slot], {}
             self._tasks[slot].close()
         if given and self._skip is None:
             raise WorkerDied(DIED)
         blamed = task in given and position != IDLE
+        overdue = slot in self._overdue
+        self._overdue.discard(slot)
         if not blamed:  # a death on an item leaves that item out, so those end; any other kind could repeat
             self._unexplained += 1
             if self._unexplained > MAX_UNEXPLAINED_DEATHS:
@@ -213,8 +226,23 @@ class Workers:
             if index == task:
                 self.replaced.append((argument, position))
                 if blamed:
-                    argument = self._skip(argument, position)
+                    argument = self._skip(argument, position, overdue)
             self._give(index, argument)
+
+    def _stop_overdue(self) -> None:
+        """Kill a worker that has spent more than item_time_limit seconds on one item; its death then
+        leaves that item out as for any other (the item reported as overdue, not as a crash)."""
+        if not self._item_time_limit or self._skip is None:
+            return
+        now = _now_ms()
+        with self._lock:
+            for slot, process in enumerate(self._processes):
+                base = FIELDS * slot
+                if (process is not None and slot not in self._overdue and self._progress[base] != IDLE
+                        and self._progress[base + 1] != IDLE
+                        and now - self._progress[base + 2] > self._item_time_limit * 1000):
+                    self._overdue.add(slot)
+                    process.kill()
 
     def map(self, arguments: Iterable, window: int) -> Iterator:
         """function(argument) for each argument, in order, with at most `window` tasks outstanding."""
@@ -228,7 +256,8 @@ class Workers:
                 return
             with self._arrived:
                 while received not in self._results and self._failure is None and not self._dead:
-                    self._arrived.wait()
+                    self._arrived.wait(WATCH_SECONDS if self._item_time_limit else None)
+                    self._stop_overdue()
                 if self._failure is not None:
                     raise self._failure
                 dead, self._dead = self._dead, []

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from imrdb.errors import ParseError
-from imrdb.ingest import KILLED_ITS_READER, ingest
+from imrdb.ingest import KILLED_ITS_READER, TOO_SLOW, ingest
 from imrdb.letter import Letter
 from imrdb.parse import parse_letter
 from imrdb.serve import make_datasette
@@ -208,13 +208,15 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(batch, clean_sn
 # An ingest whose parse (or whose query for stored files) kills its own process on cue, as a crash in
 # the PDF library or the out-of-memory killer would: argv = how, signal number, then imrdb's arguments.
 SELF_KILLING_PARSE = """
-import os, sys
+import os, sys, time
 import imrdb.ingest as ingest
 how, number = sys.argv[1], int(sys.argv[2])
-if how == "on a file":
+if how in ("on a file", "hangs on a file"):
     parse = ingest.parse_file
     def parse_file(path, source_format, sha256, data):
         if b"CRASH-THE-READER" in data:
+            if how == "hangs on a file":
+                time.sleep(3600)  # as a PDF that sends its reader into an endless loop
             os.kill(os.getpid(), number)
         return parse(path, source_format, sha256, data)
     ingest.parse_file = parse_file
@@ -229,8 +231,12 @@ main()
 POISONOUS = ["letter_00007.txt", "letter_00008.txt", "letter_00300.txt"]  # two in one chunk of 50
 
 
-@pytest.mark.parametrize("number", [signal.SIGSEGV, signal.SIGKILL], ids=["crash", "out-of-memory kill"])
-def test_a_file_that_kills_its_parser_costs_only_itself(batch, tmp_path, number):
+@pytest.mark.parametrize("how, number, reason", [
+    ("on a file", signal.SIGSEGV, KILLED_ITS_READER),
+    ("on a file", signal.SIGKILL, KILLED_ITS_READER),
+    ("hangs on a file", 0, TOO_SLOW.format(seconds=2)),
+], ids=["crash", "out-of-memory kill", "endless loop"])
+def test_a_file_that_kills_or_hangs_its_parser_costs_only_itself(batch, tmp_path, how, number, reason):
     letters = tmp_path / "letters"
     shutil.copytree(batch, letters)
     for name in POISONOUS:
@@ -238,13 +244,13 @@ def test_a_file_that_kills_its_parser_costs_only_itself(batch, tmp_path, number)
             handle.write("CRASH-THE-READER\n")
     db = tmp_path / "poisoned.db"
     for attempt in ("first", "again"):
-        result = subprocess.run([sys.executable, "-c", SELF_KILLING_PARSE, "on a file", str(int(number)), "ingest",
-                                 str(letters), "--db", str(db), "--batch-size", "16", "--workers", "2", "-q"],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        result = subprocess.run([sys.executable, "-c", SELF_KILLING_PARSE, how, str(int(number)), "ingest",
+                                 str(letters), "--db", str(db), "--batch-size", "16", "--workers", "2", "-q",
+                                 "--file-time-limit", "2"], cwd=ROOT, capture_output=True, text=True, timeout=250)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         counts = "397 ingested, 0 unchanged" if attempt == "first" else "0 ingested, 397 unchanged"
         assert result.stdout.strip() == f"{counts}, 0 replaced, 3 failed (400 files)"
-        assert result.stderr.splitlines() == [f"failed: {letters / name}: {KILLED_ITS_READER}" for name in POISONOUS]
+        assert result.stderr.splitlines() == [f"failed: {letters / name}: {reason}" for name in POISONOUS]
     with sqlite3.connect(db) as connection:
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
         assert connection.execute("select count(*) from cases").fetchone()[0] == 397
