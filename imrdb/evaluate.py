@@ -103,9 +103,12 @@ def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
     A letter is matched to its facts by the case number it states, else by its file name.
     """
     facts = load_facts(facts_path)
+    files = 0
 
     def parsed():
+        nonlocal files
         for source in find_letter_files([folder]):
+            files += 1
             try:
                 text = read_letter(source)
                 letter = parse_letter(text.text, text.format, str(source.path))
@@ -113,15 +116,7 @@ def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
             except LetterError as error:
                 yield Path(source.path).stem, error
 
-    files = 0
-
-    def counted():
-        nonlocal files
-        for pair in parsed():
-            files += 1
-            yield pair
-
-    result = score(counted(), facts)
+    result = score(parsed(), facts)
     if not result.letters:
         raise ImrdbError(f"{folder}: none of its {files:,} letter files has facts in {facts_path} "
                          f"({len(facts):,} case numbers there): is it the right facts file?")

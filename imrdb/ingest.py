@@ -241,12 +241,10 @@ class Ingester:
                     workers.close()
                     gc.unfreeze()
                 reader.close()
-                if status == "failed":
-                    # the database that failed may refuse this too: the run's own error is the one to tell;
-                    # a run left "running" is marked "killed" by the next one
-                    with contextlib.suppress(DatabaseUnavailable, DBAPIError):
-                        store.finish_run(report.run_id, status, report.counts)
-                else:
+                # after a failure the database may refuse this too: the run's own error is the one to tell
+                # (a run left "running" is marked "killed" by the next one)
+                refused = (DatabaseUnavailable, DBAPIError) if status == "failed" else ()
+                with contextlib.suppress(*refused):
                     store.finish_run(report.run_id, status, report.counts)
             return report
         finally:

@@ -102,7 +102,7 @@ class Workers:
     process (the ingest's single writer, which every letter waits for) runs first.
     `skip(argument, position, overdue)` gives the task to send again when a worker died on item
     `position` of `argument` (see `mark`), or was stopped there (`overdue`) after `item_time_limit`
-    seconds on it (a PDF that hangs its reader); `replaced` lists each (argument, position) given up.
+    seconds on it (a PDF that hangs its reader).
 
     Each worker has a pipe of tasks and a pipe of answers of its own, and the main process knows which
     tasks it gave to which worker: a worker killed at any moment takes no lock or task with it (a
@@ -127,7 +127,6 @@ class Workers:
         self._failure: ImrdbError | None = None
         self._dead: list[int] = []  # slots whose worker died, for the main thread to replace
         self._closing = False
-        self.replaced: list[tuple[object, int]] = []
         self._unexplained = 0  # deaths on no item (killed while idle, or between items)
         self._arrived = threading.Condition()
         self._collector = threading.Thread(target=self._collect, name="imrdb-results", daemon=True)
@@ -223,10 +222,8 @@ class Workers:
         self._spawn(slot)
         self._wake_writer.send_bytes(b"!")  # the collector watches the new worker from now on
         for index, argument in sorted(given.items()):
-            if index == task:
-                self.replaced.append((argument, position))
-                if blamed:
-                    argument = self._skip(argument, position, overdue)
+            if index == task and blamed:
+                argument = self._skip(argument, position, overdue)
             self._give(index, argument)
 
     def _stop_overdue(self) -> None:

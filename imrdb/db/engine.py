@@ -237,11 +237,12 @@ def _migrating(engine: Engine):
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 
-def revisions() -> list[str]:
-    """The schema's revisions, oldest first."""
+@functools.lru_cache(maxsize=1)
+def revisions() -> tuple[str, ...]:
+    """The schema's revisions, oldest first (read once from migrations/)."""
     from alembic.script import ScriptDirectory
 
-    return [script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
+    return tuple(script.revision for script in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions())))
 
 
 @contextlib.contextmanager
@@ -313,8 +314,5 @@ def _at_head(engine: Engine) -> bool:
     return stored == [head_revision()]
 
 
-@functools.lru_cache(maxsize=1)
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return revisions()[-1]
