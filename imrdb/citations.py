@@ -2,29 +2,75 @@
 
 One line often cites several guidelines: "Decision based on MTUS ... Decision based on Non-MTUS
 Citation Official Disability Guidelines (ODG) ... Other Medical Treatment Guideline or Medical
-Evidence: Title 8, California Code of Regulations, section 9792.20" gives one row each.
+Evidence: Title 8, California Code of Regulations, section 9792.20" gives one row each, and so does a
+clause that names two ("MTUS Low Back Complaints 2004, Section(s): Physical Methods, and Chronic Pain
+Medical Treatment 2009, Section(s): ..."). ODG chapters, MTUS guidelines and the names of other
+sources come from closed lists in data/lexicon/ (odg_chapters.csv, mtus_guidelines.csv,
+other_sources.csv), loaded with the enrich lexicon.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 from imrdb import patterns as p
+from imrdb.enrich.lexicon import Lexicon, load_lexicon
+from imrdb.enrich.models import GuidelineName
 from imrdb.letter import Citation
 
-# Canonical names for the MTUS guidelines that letters write in several ways.
-_MTUS_CANONICAL = (
-    (re.compile(r"^chronic\s+pain", re.I), "Chronic Pain Medical Treatment Guidelines"),
-    (re.compile(r"^opioids?\s+treatment", re.I), "Opioids Treatment Guidelines"),
-    (re.compile(r"^acupuncture", re.I), "Acupuncture Medical Treatment Guidelines"),
-    (re.compile(r"^post-?\s?surgical", re.I), "Postsurgical Treatment Guidelines"),
-)
 _SPLIT_SOURCES = re.compile(
     r"\s*;\s*(?=(?:ODG|Official|ACOEM|Title\s+8|MTUS|California\s+Code)\b)"
     r"|\s+and\s+(?:the\s+)?(?=(?:ODG|Official\s+Disability|ACOEM|Title\s+8|MTUS|California\s+Code)\b)",
     re.IGNORECASE,
 )
+
+
+@dataclass(frozen=True)
+class GuidelineNames:
+    """The closed lists of data/lexicon/, compiled: each name with its pattern, matched where a name starts."""
+
+    odg_chapters: tuple[tuple[GuidelineName, re.Pattern], ...]
+    mtus_guidelines: tuple[tuple[GuidelineName, re.Pattern], ...]
+    other_sources: tuple[tuple[GuidelineName, re.Pattern], ...]
+    mtus_named: re.Pattern  # an MTUS guideline's name that starts a citation
+    mtus_second: re.Pattern  # ", and" before a second MTUS guideline in the same clause
+
+
+@functools.lru_cache(maxsize=4)
+def _compile_names(lexicon: Lexicon) -> GuidelineNames:
+    def whole_words(names):
+        return tuple((name, re.compile(f"(?:{name.pattern})(?![A-Za-z])", re.IGNORECASE)) for name in names)
+
+    mtus = "|".join(f"(?:{name.pattern})" for name in lexicon.mtus_guidelines)
+    return GuidelineNames(
+        odg_chapters=whole_words(lexicon.odg_chapters),
+        mtus_guidelines=whole_words(lexicon.mtus_guidelines),
+        other_sources=tuple((name, re.compile(name.pattern, re.IGNORECASE)) for name in lexicon.other_sources),
+        mtus_named=re.compile(f"(?:{mtus}){p.MTUS_NAMED_AFTER}", re.IGNORECASE),
+        mtus_second=re.compile(f",?\\s+and\\s+(?=(?:{mtus}){p.MTUS_NAMED_AFTER})", re.IGNORECASE),
+    )
+
+
+def guideline_names() -> GuidelineNames:
+    return _compile_names(load_lexicon())
+
+
+def clear_cache() -> None:
+    """Forget cached citations (after the lexicon's closed lists change in a running process)."""
+    _citation_fields.cache_clear()
+    _clause_fields.cache_clear()
+
+
+def _longest(names, text: str, pos: int = 0) -> tuple[GuidelineName, re.Match] | None:
+    """The name whose pattern matches the longest text at `pos` (the first listed, at equal length)."""
+    best = None
+    for name, pattern in names:
+        match = pattern.match(text, pos)
+        if match and (best is None or match.end() > best[1].end()):
+            best = (name, match)
+    return best
 
 
 def parse_guideline_text(text: str, role: str) -> list[Citation]:
@@ -66,20 +112,31 @@ def _clause_fields(clause: str) -> tuple[tuple, ...]:
         return ()
     if not p.NON_MTUS_PREFIX.sub("", clause).strip(" .;,:"):
         return ()  # "Decision based on Non-MTUS Citation" followed by the next clause's label
-    fields = []
-    for part in _split_sources(clause):
-        citation = read_citation(part, "")
-        fields.append((citation.source, citation.text, citation.guideline, citation.year, citation.topic,
-                       citation.pages))
-    return tuple(fields)
+    return tuple((citation.source, citation.text, citation.guideline, citation.year, citation.topic, citation.pages)
+                 for part in _split_sources(clause) for citation in read_citations(part, ""))
 
 
 def _split_sources(clause: str) -> list[str]:
+    """The clause cut where it goes on to cite another guideline: one part per guideline it names."""
+    parts = []
+    for piece in p.CITATION_SECOND_SOURCE.split(clause):
+        parts += _split_named_sources(piece.strip(" .;,"))
+    names = guideline_names()
+    split = []
+    for part in parts:
+        if p.MTUS_PREFIX.match(part) or names.mtus_named.match(part):
+            split += names.mtus_second.split(part)
+        else:
+            split.append(part)
+    return [part.strip(" .;,") for part in split if part.strip(" .;,")]
+
+
+def _split_named_sources(clause: str) -> list[str]:
+    """"ODG Pain; ACOEM Chapter 6", "MTUS ... and ODG ...": cut only where each part names a source."""
     if ";" not in clause and clause.isascii() and "and" not in clause.lower():
         return [clause]  # nothing to split at, found quicker than by the split
     parts = [part.strip(" .;,") for part in _SPLIT_SOURCES.split(clause)]
     parts = [part for part in parts if part]
-    # split only where each part names a guideline of its own
     if len(parts) > 1 and all(_source_of(part) != "Other" for part in parts):
         return parts
     return [clause]
@@ -97,7 +154,8 @@ def _source_of(text: str) -> str:
     return "Other"
 
 
-def read_citation(clause: str, role: str) -> Citation:
+def read_citations(clause: str, role: str) -> list[Citation]:
+    """The citation(s) of one part of a clause: one, or one per ODG chapter it names."""
     non_mtus = p.NON_MTUS_PREFIX.match(clause)
     body = clause[non_mtus.end():] if non_mtus else clause
     other = p.OTHER_EVIDENCE_PREFIX.match(body)
@@ -109,6 +167,8 @@ def read_citation(clause: str, role: str) -> Citation:
         source = "ACOEM" if p.CITES_ACOEM.search(body) else "MTUS"
     else:
         source = _source_of(body)
+        if source == "Other" and not non_mtus and guideline_names().mtus_named.match(body.strip()):
+            source = "MTUS"  # the second guideline of "MTUS X 2004, ..., and Chronic Pain Medical Treatment 2009, ..."
     citation = Citation(role=role, source=source, text=clause)
     # "Benzodiazepines, page 24 Page(s): 24": the labelled "Page(s):" wins; all are cut from the topic
     pages = list(p.CITATION_PAGES.finditer(body))
@@ -129,8 +189,20 @@ def read_citation(clause: str, role: str) -> Citation:
     elif source == "ACOEM":
         _read_acoem(body_without_pages, citation)
     elif source == "ODG":
-        _read_odg(body_without_pages, citation)
-    return citation
+        chapters = _read_odg(body_without_pages)
+        citations = []
+        for chapter, topic in chapters:
+            row = Citation(role, source, clause, chapter, citation.year, topic, citation.pages)
+            citations.append(row)
+        return citations
+    else:
+        citation.guideline = _other_source(body)
+    return [citation]
+
+
+def read_citation(clause: str, role: str) -> Citation:
+    """The first citation of one part of a clause."""
+    return read_citations(clause, role)[0]
 
 
 _TRAILING_NUMBER = re.compile(r"(?:[,\s]+\d{1,4})+$")
@@ -154,27 +226,35 @@ def _tidy(value: str | None) -> str | None:
     return value or None
 
 
+def _topic(value: str | None) -> str | None:
+    """The section alone: no "Section(s):" or "Topic" label, no separators left at its ends."""
+    if value is None:
+        return None
+    value = p.TOPIC_LABEL.sub(" ", value.strip(" ,;:/-–")).strip(" ,;:/-–")
+    value = p.TOPIC_IN_PARENTHESES.sub(r"\1", value)
+    return _tidy(value)
+
+
 def _read_mtus(body: str, citation: Citation) -> None:
-    match = p.MTUS_GUIDELINE.match(body.strip())
-    if match:
-        name = " ".join(match["guideline"].split())
-        for pattern, canonical in _MTUS_CANONICAL:
-            if pattern.search(name):
-                name = canonical
-                break
-        citation.guideline = name
-        year = match["year"] or match["year_paren"]
+    body = body.strip()
+    found = _longest(guideline_names().mtus_guidelines, body)
+    if found:
+        name, match = found
+        citation.guideline = name.name
+        tail = p.MTUS_GUIDELINE_TAIL.match(body, match.end())
+        year = tail["year"] or tail["year_paren"]
         if year:
             citation.year = int(year)
-        rest = body.strip()[match.end():]
+        rest = body[tail.end():]
     else:
         rest = body
     sections = p.CITATION_SECTIONS.search(rest)
     topic = sections[1] if sections else re.sub(r"^Guidelines?\b", "", rest.strip())
-    citation.topic = _tidy(topic)
+    citation.topic = _topic(topic)
 
 
 def _read_acoem(body: str, citation: Citation) -> None:
+    body = p.ACOEM_NAME.sub(",", body)
     chapter = p.ACOEM_CHAPTER.search(body)
     if chapter:
         name = _tidy(chapter[2])
@@ -182,19 +262,104 @@ def _read_acoem(body: str, citation: Citation) -> None:
         citation.topic = f"Chapter {chapter[1]}"
         return
     parts = [_tidy(part) for part in re.split(r"[,;]", body)]
-    parts = [part for part in parts if part and not re.search(r"ACOEM|Guidelines?$|\d(?:st|nd|rd|th)\s+ed", part, re.I)]
+    parts = [part for part in parts if part and not re.search(r"ACOEM|Guidelines?$|\d(?:st|nd|rd|th)\s+ed", part, re.I)
+             and not p.AUTHOR_NAME.fullmatch(part) and re.search(r"[A-Za-z]", part)]
     citation.guideline = parts[0] if parts else None
     citation.topic = ", ".join(parts[1:]) or None if len(parts) > 1 else None
 
 
-def _read_odg(body: str, citation: Citation) -> None:
-    name = p.ODG_NAME.search(body.strip())
-    rest = body.strip()[name.end():] if name and name.start() == 0 else body.strip()
-    rest = re.sub(r"^(?:\(?ODG\)?\s*)", "", rest)
-    rest = re.sub(r"\((?:updated|update)\b[^)]{0,30}\)", "", rest, flags=re.I)
-    parts = [_tidy(part) for part in re.split(r"\s*[,;:]\s+|\s+-\s+", rest)]
-    parts = [part for part in parts if part and not p.CITATION_YEAR.fullmatch(part)
-             and not re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)\s+Edition|Guidelines?", part, re.I)]
-    if parts:
-        citation.guideline = re.sub(r"\s+Chapter$", "", parts[0], flags=re.I)
-        citation.topic = ", ".join(parts[1:]) or None
+@dataclass(frozen=True)
+class _ChapterAt:
+    name: GuidelineName
+    start: int
+    name_end: int
+    end: int  # after the name and its decorations ("Chapter", "(Acute & Chronic)")
+
+
+def _chapter_at(text: str, pos: int) -> _ChapterAt | None:
+    found = _longest(guideline_names().odg_chapters, text, pos)
+    if found is None:
+        return None
+    name, match = found
+    decoration = p.ODG_CHAPTER_DECORATION.match(text, match.end())
+    return _ChapterAt(name, match.start(), match.end(), decoration.end() if decoration else match.end())
+
+
+def _read_odg(body: str) -> list[tuple[str | None, str | None]]:
+    """(chapter, topic) of each ODG chapter the citation names, or [(None, what it names)]."""
+    text = p.ODG_NAME.sub(",", p.ODG_EDITION.sub(" ", body))
+    text = p.ODG_LEADING_EDITION.sub("", text.strip(" ,;:-–")).strip(" ,;:-–")
+    chapter = _chapter_at(text, 0)
+    if chapter is None:
+        return [(None, _topic(text))]
+    # (chapter, where its topic starts, where it ends): a second chapter starts after a separator
+    # and is followed by the end or a separator ("Knee/DME, Low Back Lumbar and Thoracic/Mattress
+    # selection"), so a topic's first word ("Knee & Leg, Knee brace") is not taken for one
+    found = []
+    topic_start = chapter.end if chapter.name.kind == "chapter" else chapter.start
+    while True:
+        following = None
+        for join in p.ODG_CHAPTER_JOIN.finditer(text, chapter.end):
+            candidate = _chapter_at(text, join.end())
+            if candidate and candidate.name.kind == "chapter" and p.ODG_CHAPTER_END.match(text, candidate.end):
+                following = (join.start(), candidate)
+                break
+        if following is None:
+            found.append((chapter.name.name, text[topic_start:]))
+            break
+        found.append((chapter.name.name, text[topic_start:following[0]]))
+        chapter = following[1]
+        topic_start = chapter.end
+    chapters: list[tuple[str, str | None]] = []
+    for name, topic in found:
+        topic = _topic(topic)
+        if chapters and chapters[-1][0] == name:
+            chapters[-1] = (name, ", ".join(filter(None, (chapters[-1][1], topic))) or None)
+        else:
+            chapters.append((name, topic))
+    # "Low Back and neck Chapter, Physical Therapy": a chapter named without a topic shares the next one's
+    for index in range(len(chapters) - 2, -1, -1):
+        if chapters[index][1] is None:
+            chapters[index] = (chapters[index][0], chapters[index + 1][1])
+    return chapters
+
+
+def _other_source(body: str) -> str | None:
+    """A name for evidence outside the guidelines: "UpToDate", "FDA label", "web page", "journal reference"."""
+    for name, pattern in guideline_names().other_sources:
+        if pattern.search(body):
+            return name.name
+    return None
+
+
+# Names that show a row still holds a second guideline: another source's name, "Non-MTUS Citation",
+# "Other Medical Treatment Guidelines", an author-and-initials reference.
+_ANOTHER_SOURCE = re.compile(
+    r"\b(?:MTUS|ODG|ACOEM|Official\s+Disability|Occupational\s+Medicine\s+Practice|Non-?\s?MTUS|Title\s+8"
+    r"|California\s+Code\s+of\s+Regulations|Other\s+Medical\s+Treatment\s+Guidelines?)\b"
+    r"|(?-i:\b[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)",
+    re.IGNORECASE,
+)
+
+
+_NAMED_AS_CHAPTER = re.compile(r"\b(?:chapter|section)\b", re.IGNORECASE)
+
+
+def holds_two_guidelines(source: str, guideline: str | None, topic: str | None) -> bool:
+    """Whether a stored citation row still names a second guideline in its guideline or topic: another
+    source, a second MTUS guideline ("..., and Chronic Pain Medical Treatment 2009, Section(s): ..."),
+    or a second ODG chapter ("Shoulder Chapter, Physical therapy")."""
+    names = guideline_names()
+    for value in (guideline, topic):
+        if not value:
+            continue
+        if _ANOTHER_SOURCE.search(value):
+            return True
+        if source == "MTUS" and (names.mtus_second.search(value) or re.search(r"Section\(s\)", value)):
+            return True
+        if source == "ODG" and value is topic:
+            for position in [0] + [join.end() for join in p.ODG_CHAPTER_JOIN.finditer(value)]:
+                chapter = _chapter_at(value, position)
+                if chapter and chapter.name.kind == "chapter" and _NAMED_AS_CHAPTER.search(value, chapter.name_end, chapter.end):
+                    return True
+    return False

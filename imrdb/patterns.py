@@ -371,16 +371,43 @@ NON_CITATION_SENTENCE = LeadingWordPattern(
     r"[^.]{0,200}\.",
 )
 NON_MTUS_PREFIX = re.compile(r"^Non-?\s?MTUS\s+(?:Citation\s*:?\s*)?", re.IGNORECASE)
+# "Other Medical Treatment Guideline or Medical Evidence:", also "Other Medical Treatment Guidelines ACOEM ..."
 OTHER_EVIDENCE_PREFIX = re.compile(
-    r"^Other\s+Medical\s+Treatment\s+Guideline\s+or\s+Medical\s+Evidence\s*:\s*", re.IGNORECASE
+    r"^Other\s+Medical\s+Treatment\s+Guidelines?(?:\s+or\s+Medical\s+Evidence)?\s*:?\s*", re.IGNORECASE
 )
 MTUS_PREFIX = re.compile(r"^(?:CA[\s-]?)?MTUS\b[\s:,-]*(?:\(\s*[^)]{0,40}\)\s*)?", re.IGNORECASE)
+
+# Where one clause goes on to cite another guideline, so it is cut into one citation each: before a
+# second "Non-MTUS Citation"; before "(and) Other Medical Treatment Guidelines ACOEM ..." ("...
+# Hips and Pelvis (Acute and Chronic), MRI (magnetic resonance imaging) and Other Medical Treatment
+# Guidelines ACOEM Hip and Groin Disorders"); before an author-and-initials reference that has a
+# year or "et al" ("..., Harris J. Occupational medicine practice guidelines, 2nd edition (2004)",
+# "..., Benditt D, et al. Syncope in adults"). The MTUS's own ", and Chronic Pain Medical Treatment
+# 2009, Section(s): ..." is cut by a pattern built from data/lexicon/mtus_guidelines.csv.
+CITATION_SECOND_SOURCE = re.compile(
+    r"[\s,;.]*\s(?=Non-?\s?MTUS\s+Citation\b)"
+    r"|[\s,;]*\s(?:and\s+)?(?=Other\s+Medical\s+Treatment\s+Guidelines?\s(?!or\s))"
+    r"|(?<=[.,;])\s+(?=(?-i:[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)[^;]{0,200}?(?:(?:19|20)\d\d|\bet\s+al\b))",
+    re.IGNORECASE,
+)
 
 # What the citation names, tried in this order on the clause text.
 CITES_CCR = re.compile(
     r"\bTitle\s+8\b|California\s+Code\s+of\s+Regulations|\bCCR\b|\b9792\.\d+", re.IGNORECASE
 )
-CITES_ACOEM = re.compile(r"\bACOEM\b|American\s+College\s+of\s+Occupational", re.IGNORECASE)
+CITES_ACOEM = re.compile(
+    r"\bACOEM\b|American\s+College\s+of\s+Occupational|Occupational\s+Medicine\s+Practice\s+Guidelines",
+    re.IGNORECASE,
+)
+# ACOEM's own name and edition, cut before the chapter is read ("ACOEM Occupational Medicine Practice
+# Guidelines, 3rd ed., Low Back Disorders", "ACOEM: Low back disorders", "ACOEM Hip and Groin Disorders")
+ACOEM_NAME = re.compile(
+    r"\bACOEM\b(?:\s+(?:Practice\s+)?Guidelines?\b)?\s*:?|\bOccupational\s+Medicine\s+Practice\s+Guidelines\b"
+    r"|\b\d(?:st|nd|rd|th)\s+ed(?:ition|\.)?(?!\w)",
+    re.IGNORECASE,
+)
+# An author's name and initials alone: "Harris J" (a reference's author is not a guideline's name)
+AUTHOR_NAME = re.compile(r"[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}\.?")
 CITES_ODG = re.compile(r"\bODG\b|Official\s+Disability\s+Guidelines?", re.IGNORECASE)
 CITES_MTUS = re.compile(r"\bMTUS\b|Medical\s+Treatment\s+Utilization\s+Schedule", re.IGNORECASE)
 
@@ -390,22 +417,46 @@ CITATION_PAGES = re.compile(
     r"(?:Page\(s\)|Pages?|pgs?\.?|pp\.?|p\.)\s*:?\s*\(?\s*(\d{1,4}(?:\s*[-–,;&]\s*\d{1,4}|\s*,?\s*and\s+\d{1,4}){0,12})\s*\)?",
     re.IGNORECASE,
 )
-CITATION_SECTIONS = re.compile(r"Section\(s\)\s*:\s*(.{1,300}?)\s*(?:Page\(s\)|$)", re.IGNORECASE | re.DOTALL)
+CITATION_SECTIONS = re.compile(r"Section\(s\)\s*:\s*(.{1,2000}?)\s*(?:Page\(s\)|$)", re.IGNORECASE | re.DOTALL)
 ACOEM_CHAPTER = re.compile(r"\bChapter\s+(\d{1,2})\b\s*,?\s*(.{0,80}?)(?=\s*(?:Page|pg|p\.|,|\.|;|$))", re.IGNORECASE)
+# ODG's own name, wherever a citation writes it ("Official Disability Guidelines (ODG)", "ODG Guidelines")
 ODG_NAME = re.compile(
-    r"^(?:Official\s+Disability\s+Guidelines?\s*(?:\(ODG\))?|ODG)\s*(?:Guidelines?)?\s*[,:\-–]?\s*", re.IGNORECASE
+    r"(?:\bOfficial\s+Disability\s+Guidelines?(?:\s*\(ODG\))?|\(ODG\)|\bODG\b)(?:\s+Guidelines?\b)?", re.IGNORECASE
 )
+# What a citation says of the ODG edition rather than of a chapter: cut before the chapter is read.
+ODG_EDITION = re.compile(
+    r"\(\s*(?:last\s+)?updated?\b[^()]{0,30}\)"
+    r"|\b\d{1,2}(?:st|nd|rd|th)\s+edition\b"
+    r"|\bTreatment\s+in\s+Workers\W{0,2}\s*Comp(?:ensation)?\b(?:\s*\(\s*TWC\s*\))?"
+    r"|\bweb[\s-]*based(?:\s+edition)?\b|\b(?:19|20)\d\d\s+edition\b",
+    re.IGNORECASE,
+)
+# A year or "Guidelines" before the chapter: "ODG Guidelines, 14th Edition, 2016, Knee Chapter"
+ODG_LEADING_EDITION = re.compile(r"^(?:[\s,;:\-–]*(?:(?:19|20)\d\d\b|Guidelines?\b|Web\s+Version\b|Online\s+Version\b))+",
+                                 re.IGNORECASE)
+# What any chapter name may carry after it: "Chapter", "section", "(Acute & Chronic)",
+# "(Online Version)", "Web Version", a year ("Low Back chapter (Acute & Chronic)").
+ODG_CHAPTER_DECORATION = re.compile(
+    r"(?:\s*(?:\(\s*(?:acute\s*(?:&|and)\s*chronic|chronic|acute|on-?line(?:\s+version)?|web\s+version)\s*\)"
+    r"|\bchapters?\b|\bsections?\b|\bweb\s+version\b|\bon-?line\s+version\b|\b(?:19|20)\d\d\b))+",
+    re.IGNORECASE,
+)
+# What may stand between two chapters a citation names ("Low Back and neck Chapter",
+# "Neck and Upper Back Chapter, Shoulder Chapter", "Knee/DME, Low Back Lumbar and Thoracic/...").
+ODG_CHAPTER_JOIN = re.compile(r"\s*(?:[,;/&]|\band\b)\s*", re.IGNORECASE)
+# What ends a chapter name that a second chapter is read from: the end, or a separator.
+ODG_CHAPTER_END = re.compile(r"\s*(?:$|[,;:/]|[-–]\s|\band\b)", re.IGNORECASE)
+# Labels a topic may carry that are not part of it: "Section(s):", "Topic:", "subheading".
+TOPIC_LABEL = re.compile(r"^(?:Section\(s\)|Sections?\b|Topics?\b)\s*:?\s*|,?\s*\bsubheading\b", re.IGNORECASE)
+# A topic written whole in parentheses after its chapter: "Low Back (Trigger point impedance imaging)"
+TOPIC_IN_PARENTHESES = re.compile(r"^\(([^()]*(?:\([^()]*\)[^()]*)*)\)$")
 ANGLE_BRACKETED = re.compile(r"<\s*([^<>]{1,80}?)\s*>")
 
-# The MTUS guideline names, as letters write them ("Chronic Pain Treatment Guidelines",
-# "Chronic Pain Medical Treatment 2016", "Low Back Complaints 2004", "Acupuncture Treatment 2007").
-MTUS_GUIDELINE = re.compile(
-    r"^(?P<guideline>(?:Chronic\s+Pain(?:\s+Medical)?\s+Treatment(?:\s+Guidelines?)?"
-    r"|Opioids?\s+Treatment(?:\s+Guidelines?)?"
-    r"|Acupuncture\s+(?:Medical\s+)?Treatment(?:\s+Guidelines?)?"
-    r"|Post-?\s?Surgical\s+(?:Treatment\s+)?(?:Guidelines?)?"
-    r"|(?:[A-Z][A-Za-z,&/-]*\s+){0,5}(?:Complaints|Conditions|Disorders|Injuries|Illness(?:es)?)"
-    r"|Definitions|General\s+Approach(?:es)?|Stress[\s-]+Related\s+Conditions))"
+# What may follow an MTUS guideline's name (data/lexicon/mtus_guidelines.csv): its year, "Guidelines".
+MTUS_GUIDELINE_TAIL = re.compile(
     r"\s*(?:\(\s*(?P<year_paren>(?:19|20)\d{2})\s*\)|(?P<year>(?:19|20)\d{2}))?\s*(?:Guidelines?)?\s*[,.:]?\s*",
     re.IGNORECASE,
 )
+# After an MTUS guideline's name, what shows that a second guideline is named (not a topic's words):
+# a year, "Section(s)" or the end ("..., and Chronic Pain Medical Treatment 2009, Section(s): ...").
+MTUS_NAMED_AFTER = r"(?![A-Za-z])(?:\s*\(?(?:19|20)\d\d|\s*,?\s*Section\(s\)|\s*\.?\s*$)"

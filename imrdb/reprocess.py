@@ -1,16 +1,20 @@
-"""Re-derive stored items' treatment and drug columns after the lexicon changes (no source files read)."""
+"""Re-derive stored items' treatment and drug columns, and their guideline citations, after the lexicon
+or the citation reader changes (no source files read); what the lexicon misses; citation figures."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collections import Counter
+
 from sqlalchemy import and_, func, or_, select
 
+from imrdb import citations
 from imrdb.db.engine import migrate, open_existing
-from imrdb.db.models import disputed_items
+from imrdb.db.models import cases, disputed_items, guideline_citations
 from imrdb.db.store import Store
-from imrdb.enrich import CoverageReport, clear_cache, coverage, reload_lexicon
-from imrdb.rows import drug_name_rows, enrichment
+from imrdb.enrich import CoverageReport, clear_cache, coverage, load_lexicon, reload_lexicon
+from imrdb.rows import citation_row, drug_name_rows, enrichment
 
 CHUNK = 1000
 
@@ -21,16 +25,22 @@ class ReprocessReport:
     updated: int = 0  # rows written (a new lexicon version alone rewrites every row's version stamp)
     reclassified: int = 0  # rows whose category, drug, class, region or amounts changed
     lexicon_version: str = ""
+    citations_before: int = 0
+    citations_after: int = 0
+    items_recited: int = 0  # items whose citations changed
 
     def summary(self) -> str:
         return (f"{self.items} items re-derived with lexicon {self.lexicon_version}: "
-                f"{self.reclassified} reclassified, {self.updated} rows updated")
+                f"{self.reclassified} reclassified, {self.updated} rows updated; "
+                f"citations of {self.items_recited} items re-derived "
+                f"({self.citations_before} citation rows before, {self.citations_after} after)")
 
 
 def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
     """Recompute every item's derived columns from its stored description; write only what changed."""
     lexicon = reload_lexicon()
     clear_cache()
+    citations.clear_cache()
     engine = open_existing(db)
     report = ReprocessReport(lexicon_version=lexicon.version)
     try:
@@ -56,6 +66,7 @@ def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
                         changes.append({"item_id": row.id, **fresh})
                         report.reclassified += any(name != "lexicon_version" for name in changed)
                 store.update_items(connection, changes)
+                _rederive_citations(connection, store, [row.id for row in rows], report)
             report.items += len(rows)
             report.updated += len(changes)
             last_id = rows[-1].id
@@ -64,6 +75,43 @@ def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
     finally:
         engine.dispose()
     return report
+
+
+_CITATION_FIELDS = ("role", "source", "text", "guideline", "year", "topic", "pages")
+
+
+def _rederive_citations(connection, store: Store, item_ids: list[int], report: ReprocessReport) -> None:
+    """Read each item's citations again from their stored texts; rewrite an item's rows where they change.
+
+    A stored text is read as the guideline line it came from was: it may now give two rows ("MTUS Low
+    Back Complaints 2004, Section(s): Physical Methods, and Chronic Pain Medical Treatment 2009, ...").
+    Rows that repeat the text before them (two ODG chapters read from one text) are read once."""
+    columns = [guideline_citations.c[name] for name in ("disputed_item_id", "case_id", "position", *_CITATION_FIELDS)]
+    stored = connection.execute(
+        select(*columns).where(guideline_citations.c.disputed_item_id.in_(item_ids))
+        .order_by(guideline_citations.c.disputed_item_id, guideline_citations.c.position)
+    ).all()
+    by_item: dict[int, list] = {}
+    for row in stored:
+        by_item.setdefault(row.disputed_item_id, []).append(row)
+    changed_items, fresh_rows = [], []
+    for item_id, rows in by_item.items():
+        before = [tuple(getattr(row, name) for name in _CITATION_FIELDS) for row in rows]
+        after = []
+        previous = None
+        for row in rows:
+            if (row.role, row.text) == previous:
+                continue
+            previous = (row.role, row.text)
+            after += [citation_row(citation, 0) for citation in citations.parse_guideline_text(row.text, row.role)]
+        report.citations_before += len(before)
+        report.citations_after += len(after)
+        if [tuple(fresh[name] for name in _CITATION_FIELDS) for fresh in after] != before:
+            changed_items.append(item_id)
+            fresh_rows += [{**fresh, "position": position, "disputed_item_id": item_id, "case_id": rows[0].case_id}
+                           for position, fresh in enumerate(after, start=1)]
+    store.replace_citations(connection, changed_items, fresh_rows)
+    report.items_recited += len(changed_items)
 
 
 def _differs(stored, fresh) -> bool:
@@ -96,6 +144,93 @@ def unmapped(db: str | None = None, limit: int = 50) -> list[tuple[str, str, int
                     for row in connection.execute(query)]
     finally:
         engine.dispose()
+
+
+def unmapped_citations(db: str | None = None, limit: int = 50) -> list[tuple[str, str, int]]:
+    """The most frequent stored ODG and MTUS citation texts left without a chapter (guideline null)."""
+    engine = open_existing(db)
+    try:
+        with engine.connect() as connection:
+            g = guideline_citations.c
+            query = (
+                select(g.text, g.source, func.count().label("n"))
+                .where(g.source.in_(("ODG", "MTUS")), g.guideline.is_(None))
+                .group_by(g.text, g.source)
+                .order_by(func.count().desc(), g.text)
+                .limit(limit)
+            )
+            return [(row.text, row.source, row.n) for row in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class CitationFigures:
+    """How well stored citations group: the targets of issue 14, on any database."""
+
+    odg: int = 0
+    odg_null: int = 0
+    odg_outside: Counter = None  # ODG guideline values not in data/lexicon/odg_chapters.csv
+    mtus: int = 0
+    mtus_null: int = 0
+    mtus_outside: Counter = None
+    rows: int = 0
+    two_guidelines: list = None  # (id, source, guideline, topic) of rows that still name a second guideline
+
+    @property
+    def odg_in_list_or_null(self) -> float:
+        return 1.0 - sum(self.odg_outside.values()) / self.odg if self.odg else 1.0
+
+    def summary(self) -> str:
+        def share(part, whole):
+            return f"{part}/{whole} ({100.0 * part / whole:.1f}%)" if whole else f"{part}/0"
+        lines = [
+            f"citation rows: {self.rows}",
+            f"ODG rows: {self.odg}; guideline in odg_chapters.csv or null: "
+            f"{share(self.odg - sum(self.odg_outside.values()), self.odg)}; null: {share(self.odg_null, self.odg)}",
+            f"MTUS rows: {self.mtus}; guideline in mtus_guidelines.csv: "
+            f"{share(self.mtus - sum(self.mtus_outside.values()) - self.mtus_null, self.mtus)}; "
+            f"null: {share(self.mtus_null, self.mtus)}",
+            f"rows holding two guidelines: {len(self.two_guidelines)}",
+        ]
+        lines += [f"  ODG guideline outside the list: {name!r} x{n}" for name, n in self.odg_outside.most_common()]
+        lines += [f"  MTUS guideline outside the list: {name!r} x{n}" for name, n in self.mtus_outside.most_common()]
+        lines += [f"  two guidelines: row {row[0]} {row[1]} {row[2]!r} / {row[3]!r}" for row in self.two_guidelines]
+        return "\n".join(lines)
+
+
+def citation_figures(db: str | None = None, source_paths: list[str] | None = None) -> CitationFigures:
+    """The figures of every stored citation, or of the letters stored from `source_paths` only."""
+    lexicon = load_lexicon()
+    chapters = {name.name for name in lexicon.odg_chapters}
+    guidelines = {name.name for name in lexicon.mtus_guidelines}
+    figures = CitationFigures(odg_outside=Counter(), mtus_outside=Counter(), two_guidelines=[])
+    engine = open_existing(db)
+    try:
+        with engine.connect() as connection:
+            g = guideline_citations.c
+            query = select(g.id, g.source, g.guideline, g.topic).join(cases, cases.c.id == g.case_id).order_by(g.id)
+            if source_paths is not None:
+                query = query.where(cases.c.source_path.in_(source_paths))
+            for row in connection.execute(query):
+                figures.rows += 1
+                if row.source == "ODG":
+                    figures.odg += 1
+                    if row.guideline is None:
+                        figures.odg_null += 1
+                    elif row.guideline not in chapters:
+                        figures.odg_outside[row.guideline] += 1
+                elif row.source == "MTUS":
+                    figures.mtus += 1
+                    if row.guideline is None:
+                        figures.mtus_null += 1
+                    elif row.guideline not in guidelines:
+                        figures.mtus_outside[row.guideline] += 1
+                if citations.holds_two_guidelines(row.source, row.guideline, row.topic):
+                    figures.two_guidelines.append(tuple(row))
+    finally:
+        engine.dispose()
+    return figures
 
 
 def stored_coverage(db: str | None = None) -> CoverageReport:

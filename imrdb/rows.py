@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from imrdb import __version__
 from imrdb.enrich import classify, lexicon_version
-from imrdb.letter import Letter, Reviewer
+from imrdb.letter import Citation, Letter, Reviewer
 from imrdb.sources import SourceText
 
 PARSER_VERSION = __version__
@@ -73,6 +73,19 @@ def drug_name_rows() -> list[dict]:
             for key, entry in sorted(load_lexicon().drugs.items())]
 
 
+def citation_row(citation: Citation, position: int) -> dict:
+    return {
+        "position": position,
+        "role": citation.role,
+        "source": citation.source,
+        "text": citation.text,
+        "guideline": citation.guideline,
+        "year": citation.year,
+        "topic": citation.topic,
+        "pages": citation.pages,
+    }
+
+
 def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
     decision_date = letter.decision_date
     case = {
@@ -114,17 +127,5 @@ def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
             "reviewer_specialty": specialty,
             **enrichment(item.description, version),
         })
-        citations.append([
-            {
-                "position": index,
-                "role": citation.role,
-                "source": citation.source,
-                "text": citation.text,
-                "guideline": citation.guideline,
-                "year": citation.year,
-                "topic": citation.topic,
-                "pages": citation.pages,
-            }
-            for index, citation in enumerate(item.citations, start=1)
-        ])
+        citations.append([citation_row(citation, index) for index, citation in enumerate(item.citations, start=1)])
     return LetterRows(case, reviewer_row(letter.reviewer), items, citations)

@@ -302,6 +302,15 @@ class Store:
         )
         connection.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in values])
 
+    def replace_citations(self, connection: Connection, item_ids: list[int], rows: list[dict]) -> None:
+        """Replace the guideline citations of these items with `rows` (re-derived; each has its
+        disputed_item_id and case_id). Citations are not in the full-text index: nothing else to keep."""
+        if not item_ids:
+            return
+        connection.execute(delete(guideline_citations).where(guideline_citations.c.disputed_item_id.in_(item_ids)))
+        if rows:
+            self._insert(connection, guideline_citations, rows, want_ids=False)
+
     def refresh_statistics(self) -> None:
         """Planner statistics after a batch of writes, so faceted pages use the covering indexes.
 

@@ -20,7 +20,7 @@ import yaml
 from imrdb.errors import ImrdbError
 
 from . import patterns
-from .models import DrugEntry, Rule
+from .models import DrugEntry, GuidelineName, Rule
 from .wordmatch import PatternShapeError, WordStartMatcher
 
 ENV_VAR = "IMRDB_LEXICON_DIR"
@@ -56,6 +56,9 @@ class Lexicon:
     drug_detail_categories: frozenset[str]
     region_matcher: WordStartMatcher
     region_names: tuple[str, ...]  # by region_matcher pattern index
+    odg_chapters: tuple[GuidelineName, ...] = ()  # closed list: odg_chapters.csv
+    mtus_guidelines: tuple[GuidelineName, ...] = ()  # closed list: mtus_guidelines.csv
+    other_sources: tuple[GuidelineName, ...] = ()  # other_sources.csv, in precedence order
     fuzzy_cache: dict[str, tuple[str, float] | None] = field(default_factory=dict)
 
     def class_rank(self, drug_class: str) -> int:
@@ -207,6 +210,31 @@ def _load_regions(directory: Path) -> tuple[WordStartMatcher, tuple[str, ...]]:
     return WordStartMatcher(patterns_, suffix=r"\b"), tuple(regions)
 
 
+GUIDELINE_KINDS = ("chapter", "section")
+
+
+def _load_guideline_names(path: Path, name_column: str) -> tuple[GuidelineName, ...]:
+    """A closed list of guideline names (odg_chapters.csv, mtus_guidelines.csv, other_sources.csv)."""
+    names = []
+    for where, row in _read_csv(path, (name_column, "pattern", "examples")):
+        name, pattern, kind = row[name_column], row["pattern"], row.get("kind") or "chapter"
+        if not name or not pattern:
+            raise LexiconError(f"{where}: {name_column} and pattern are both required")
+        if kind not in GUIDELINE_KINDS:
+            raise LexiconError(f"{where}: kind {kind!r} is not one of {', '.join(GUIDELINE_KINDS)}")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            raise LexiconError(f"{where}: bad pattern {pattern!r}: {exc}") from exc
+        if compiled.groups or re.search(r"\\[1-9]", pattern):
+            raise LexiconError(f"{where}: pattern {pattern!r}: use (?:...) groups, no capturing groups or back-references")
+        examples = tuple(example.strip() for example in row["examples"].split("|") if example.strip())
+        if not examples:
+            raise LexiconError(f"{where}: give at least one example of {name!r} as letters write it")
+        names.append(GuidelineName(name=name, pattern=pattern, kind=kind, examples=examples, source=where))
+    return tuple(names)
+
+
 def _load_stopwords(directory: Path) -> frozenset[str]:
     return frozenset(line.strip().lower() for _, line in _data_lines(directory / "fuzzy_stopwords.txt"))
 
@@ -253,6 +281,9 @@ def _load(directory: Path) -> Lexicon:
         drug_detail_categories=detail_categories,
         region_matcher=region_matcher,
         region_names=region_names,
+        odg_chapters=_load_guideline_names(directory / "odg_chapters.csv", "chapter"),
+        mtus_guidelines=_load_guideline_names(directory / "mtus_guidelines.csv", "guideline"),
+        other_sources=_load_guideline_names(directory / "other_sources.csv", "guideline"),
     )
 
 

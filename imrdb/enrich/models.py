@@ -57,3 +57,14 @@ class Explanation:
     rule: str | None  # the treatment rule that decided the category, or "drug_names"
     drug_names: tuple[str, ...]  # lexicon names found in the text, as the data file writes them
     fuzzy: tuple[tuple[str, str, float], ...]  # (word in text, lexicon name, score) fuzzy matches
+
+
+@dataclass(frozen=True)
+class GuidelineName:
+    """One lexicon row naming a guideline: an ODG chapter, an MTUS guideline or another source."""
+
+    name: str  # canonical: "Low Back", "Chronic Pain Medical Treatment Guidelines", "UpToDate"
+    pattern: str  # a regular expression for one way letters write it
+    kind: str  # "chapter" (the words name it) or "section" (the words name a section it holds)
+    examples: tuple[str, ...]
+    source: str  # "odg_chapters.csv:12"
