@@ -82,9 +82,12 @@ def test_sample_002_citations():
     ]
     medrol = letter.items[3]
     # "did not base their decision on the MTUS" is not an MTUS citation
-    assert [(c.role, c.source) for c in medrol.citations] == [
-        ("claims_administrator", "ODG"), ("imr_reviewer", "ACOEM"), ("imr_reviewer", "ODG")]
-    assert medrol.citations[1].guideline == "Low Back Complaints" and medrol.citations[1].pages == "308"
+    assert [(c.role, c.source, c.guideline, c.topic) for c in medrol.citations] == [
+        ("claims_administrator", "ODG", "Pain", None), ("imr_reviewer", "ACOEM", "Low Back Complaints", "Chapter 12"),
+        # "ODG Pain Chapter, Oral corticosteroids; Low Back Chapter, Corticosteroids (...)": one row per chapter
+        ("imr_reviewer", "ODG", "Pain", "Oral corticosteroids"),
+        ("imr_reviewer", "ODG", "Low Back", "Corticosteroids (oral/parenteral/IM for low back pain)")]
+    assert medrol.citations[1].pages == "308"
 
 
 # -- snippets from real letters ----------------------------------------------------------------
