@@ -49,7 +49,8 @@ def _compile_names(lexicon: Lexicon) -> GuidelineNames:
         mtus_guidelines=whole_words(lexicon.mtus_guidelines),
         other_sources=tuple((name, re.compile(name.pattern, re.IGNORECASE)) for name in lexicon.other_sources),
         mtus_named=re.compile(f"(?:{mtus}){p.MTUS_NAMED_AFTER}", re.IGNORECASE),
-        mtus_second=re.compile(f",?\\s+and\\s+(?=(?:{mtus}){p.MTUS_NAMED_AFTER})", re.IGNORECASE),
+        mtus_second=re.compile(f",?\\s+and\\s+(?=(?:{mtus}){p.MTUS_NAMED_AFTER}|{p.MTUS_ACOEM_LABEL_TEXT})",
+                               re.IGNORECASE),
     )
 
 
@@ -124,7 +125,7 @@ def _split_sources(clause: str) -> list[str]:
     names = guideline_names()
     split = []
     for part in parts:
-        if p.MTUS_PREFIX.match(part) or names.mtus_named.match(part):
+        if p.MTUS_PREFIX.match(part) or p.MTUS_ACOEM_LABEL.match(part) or names.mtus_named.match(part):
             split += names.mtus_second.split(part)
         else:
             split.append(part)
@@ -167,7 +168,10 @@ def read_citations(clause: str, role: str) -> list[Citation]:
         source = "ACOEM" if p.CITES_ACOEM.search(body) else "MTUS"
     else:
         source = _source_of(body)
-        if source == "Other" and not non_mtus and guideline_names().mtus_named.match(body.strip()):
+        label = None if non_mtus else p.MTUS_ACOEM_LABEL.match(body)
+        if label:  # "..., and (ACOEM Practice Guidelines) Chronic Pain, ...": the MTUS of 2018
+            body, source = body[label.end():], "MTUS"
+        elif source == "Other" and not non_mtus and guideline_names().mtus_named.match(body.strip()):
             source = "MTUS"  # the second guideline of "MTUS X 2004, ..., and Chronic Pain Medical Treatment 2009, ..."
     citation = Citation(role=role, source=source, text=clause)
     # "Benzodiazepines, page 24 Page(s): 24": the labelled "Page(s):" wins; all are cut from the topic
@@ -257,9 +261,17 @@ def _read_acoem(body: str, citation: Citation) -> None:
     body = p.ACOEM_NAME.sub(",", body)
     chapter = p.ACOEM_CHAPTER.search(body)
     if chapter:
-        name = _tidy(chapter[2])
+        # "Chapter 11 Forearm, Wrist, and Hand Complaints": the MTUS's name for the chapter, when it has one
+        named = _longest(guideline_names().mtus_guidelines, body, chapter.start(2))
+        name = named[0].name if named else _tidy(chapter[2])
         citation.guideline = name or f"Chapter {chapter[1]}"
         citation.topic = f"Chapter {chapter[1]}"
+        return
+    body = body.strip(" ,;:")
+    named = _longest(guideline_names().mtus_guidelines, body)
+    if named:  # "ACOEM Forearm, Wrist, and Hand Complaints", "ACOEM Hip and Groin Disorders, Diagnostic Testing"
+        citation.guideline = named[0].name
+        citation.topic = _topic(body[named[1].end():])
         return
     parts = [_tidy(part) for part in re.split(r"[,;]", body)]
     parts = [part for part in parts if part and not re.search(r"ACOEM|Guidelines?$|\d(?:st|nd|rd|th)\s+ed", part, re.I)
@@ -287,6 +299,8 @@ def _chapter_at(text: str, pos: int) -> _ChapterAt | None:
 
 def _read_odg(body: str) -> list[tuple[str | None, str | None]]:
     """(chapter, topic) of each ODG chapter the citation names, or [(None, what it names)]."""
+    if "<" in body:  # "Official Disability Guidelines (ODG) <Pain>, <Carisoprodol>"
+        body = p.ANGLE_BRACKETED.sub(r"\1", body)
     text = p.ODG_NAME.sub(",", p.ODG_EDITION.sub(" ", body))
     text = p.ODG_LEADING_EDITION.sub("", text.strip(" ,;:-–")).strip(" ,;:-–")
     chapter = _chapter_at(text, 0)
@@ -350,7 +364,7 @@ def holds_two_guidelines(source: str, guideline: str | None, topic: str | None) 
     source, a second MTUS guideline ("..., and Chronic Pain Medical Treatment 2009, Section(s): ..."),
     or a second ODG chapter ("Shoulder Chapter, Physical therapy")."""
     names = guideline_names()
-    for value in (guideline, topic):
+    for value in (guideline if source != "CCR" else None, topic):  # a CCR row's guideline is Title 8's name
         if not value:
             continue
         if _ANOTHER_SOURCE.search(value):

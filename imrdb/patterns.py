@@ -376,6 +376,10 @@ OTHER_EVIDENCE_PREFIX = re.compile(
     r"^Other\s+Medical\s+Treatment\s+Guidelines?(?:\s+or\s+Medical\s+Evidence)?\s*:?\s*", re.IGNORECASE
 )
 MTUS_PREFIX = re.compile(r"^(?:CA[\s-]?)?MTUS\b[\s:,-]*(?:\(\s*[^)]{0,40}\)\s*)?", re.IGNORECASE)
+# The MTUS of 2018 on, which adopted ACOEM's: "MTUS (ACOEM Practice Guidelines) Low Back Disorders, ...",
+# continued in the same clause as "..., and (ACOEM Practice Guidelines) Chronic Pain, ..."
+MTUS_ACOEM_LABEL_TEXT = r"\(\s*ACOEM\s+Practice\s+Guidelines\s*\)"
+MTUS_ACOEM_LABEL = re.compile(r"^" + MTUS_ACOEM_LABEL_TEXT + r"\s*", re.IGNORECASE)
 
 # Where one clause goes on to cite another guideline, so it is cut into one citation each: before a
 # second "Non-MTUS Citation"; before "(and) Other Medical Treatment Guidelines ACOEM ..." ("...
