@@ -143,7 +143,7 @@ def evaluate(
 
 @app.command()
 def reprocess(db: Optional[str] = typer.Option(None, "--db", help=DB_HELP)) -> None:
-    """Re-derive treatment categories, drugs and body regions of stored items after the lexicon changes."""
+    """Re-derive treatment categories, drugs, body regions and guideline citations of stored items after the lexicon changes."""
     from imrdb.reprocess import reprocess as run
 
     try:
@@ -157,14 +157,21 @@ def unmapped(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     limit: int = typer.Option(50, "--limit", "-n", min=1),
 ) -> None:
-    """The most frequent item descriptions with no category or no drug: what to add to data/lexicon/."""
+    """The most frequent item descriptions with no category or no drug, and ODG / MTUS citation texts with
+    no chapter: what to add to data/lexicon/."""
     from imrdb.reprocess import unmapped as find
+    from imrdb.reprocess import unmapped_citations
 
     rows = find(db, limit)
     if not rows:
         out.print("every stored item has a category, and every pharmaceutical a drug and class")
     for description, reason, count in rows:
         out.print(f"{count:6d}  {reason:12s}  {description}", highlight=False, markup=False)
+    cited = unmapped_citations(db, limit)
+    if not cited:
+        out.print("every stored ODG and MTUS citation names a chapter of data/lexicon/")
+    for text, source, count in cited:
+        out.print(f"{count:6d}  {source + ' no chapter':12s}  {text}", highlight=False, markup=False)
 
 
 @app.command()

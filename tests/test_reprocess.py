@@ -74,3 +74,61 @@ def test_coverage_and_unmapped_commands(tmp_path):
     result = subprocess.run([sys.executable, "-m", "imrdb.cli", "unmapped", "--db", str(db)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert "1  no category   Valium 10 mg #30" in result.stdout
+
+
+def test_reprocess_rederives_stored_citations_on_both_backends(db_url):
+    """A database written by the citation reader of before (two guidelines in one row, ODG chapters as
+    written) is fixed from its stored texts alone, and a second run changes nothing."""
+    from sqlalchemy import create_engine, delete, insert, select
+
+    from imrdb.db.models import guideline_citations as g
+
+    ingest([SAMPLES], db_url, workers=1)
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        item_id, case_id = connection.execute(select(g.c.disputed_item_id, g.c.case_id).order_by(g.c.id).limit(1)).one()
+        connection.execute(delete(g).where(g.c.disputed_item_id == item_id))
+        old_rows = [
+            ("MTUS", "MTUS Low Back Complaints 2004, Section(s): Physical Methods, and Chronic Pain Medical Treatment "
+                     "2009, Section(s): Epidural steroid injections (ESIs)",
+             "Low Back Complaints", "Physical Methods, and Chronic Pain Medical Treatment 2009, Section(s): Epidural "
+                                    "steroid injections (ESIs)"),
+            ("ODG", "Non-MTUS Citation Official Disability Guidelines (ODG), Low Back & Thoracic chapter (Acute & "
+                    "Chronic), Preoperative testing, general",
+             "Low Back & Thoracic chapter (Acute & Chronic)", "Preoperative testing, general"),
+        ]
+        connection.execute(insert(g), [
+            {"disputed_item_id": item_id, "case_id": case_id, "position": position, "role": "imr_reviewer",
+             "source": source, "text": text, "guideline": guideline, "year": 2004, "topic": topic}
+            for position, (source, text, guideline, topic) in enumerate(old_rows, start=1)])
+    report = reprocess(db_url)
+    assert report.items_recited == 1 and report.citations_after == report.citations_before + 1
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(g.c.position, g.c.source, g.c.guideline, g.c.year, g.c.topic, g.c.text, g.c.case_id)
+            .where(g.c.disputed_item_id == item_id).order_by(g.c.position)).all()
+    assert [tuple(row[:5]) for row in rows] == [
+        (1, "MTUS", "Low Back Complaints", 2004, "Physical Methods"),
+        (2, "MTUS", "Chronic Pain Medical Treatment Guidelines", 2009, "Epidural steroid injections (ESIs)"),
+        (3, "ODG", "Low Back", None, "Preoperative testing, general")]
+    assert rows[1].text == "Chronic Pain Medical Treatment 2009, Section(s): Epidural steroid injections (ESIs)"
+    assert {row.case_id for row in rows} == {case_id}
+    engine.dispose()
+    assert reprocess(db_url).items_recited == 0
+
+
+def test_unmapped_lists_citations_without_a_chapter(tmp_path):
+    db = tmp_path / "imr.db"
+    ingest([SAMPLES], str(db), workers=1)
+    with sqlite3.connect(db) as connection:
+        connection.execute("update guideline_citations set guideline = null, text = 'Official Disability Guidelines' "
+                           "where source = 'ODG'")
+        odg = connection.execute("select count(*) from guideline_citations where source = 'ODG'").fetchone()[0]
+    from imrdb.reprocess import citation_figures, unmapped_citations
+
+    assert unmapped_citations(str(db)) == [("Official Disability Guidelines", "ODG", odg)]
+    figures = citation_figures(str(db))
+    assert (figures.odg, figures.odg_null, figures.two_guidelines) == (odg, odg, [])
+    result = subprocess.run([sys.executable, "-m", "imrdb.cli", "unmapped", "--db", str(db)], capture_output=True,
+                            text=True, cwd=ROOT, timeout=120)
+    assert f"{odg:6d}  ODG no chapter  Official Disability Guidelines" in result.stdout
