@@ -109,6 +109,18 @@ def test_default_facets_and_labels(sample_db):
     assert "CM14-0039927" in {c["case_id"]["label"] for c in citation}
 
 
+def test_citations_facet_by_source_and_canonical_guideline(sample_db):
+    datasette = make_datasette(sample_db)
+    citations = get_json(datasette, "/imr/guideline_citations.json?_size=0")
+    facets = {name: {row["value"]: row["count"] for row in facet["results"]}
+              for name, facet in citations["facet_results"].items()}
+    assert facets["source"] == {"MTUS": 22, "ODG": 6, "CCR": 3, "ACOEM": 1}
+    assert facets["guideline"] == {"Chronic Pain Medical Treatment Guidelines": 22, "Pain": 5,
+                                   "Title 8, California Code of Regulations": 3, "Low Back": 1, "Low Back Complaints": 1}
+    odg = get_json(datasette, "/imr/guideline_citations.json?_size=0&source=ODG")
+    assert {row["value"]: row["count"] for row in odg["facet_results"]["guideline"]["results"]} == {"Pain": 5, "Low Back": 1}
+
+
 def test_reviewer_specialty_and_year_facets_filter(sample_db):
     datasette = make_datasette(sample_db)
     cases = get_json(datasette, "/imr/cases.json?_size=0")
