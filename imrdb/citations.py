@@ -32,6 +32,7 @@ class GuidelineNames:
     """The closed lists of data/lexicon/, compiled: each name with its pattern, matched where a name starts."""
 
     odg_chapters: tuple[tuple[GuidelineName, re.Pattern], ...]
+    odg_any: re.Pattern  # any chapter: one match tells where none starts, before each is tried
     mtus_guidelines: tuple[tuple[GuidelineName, re.Pattern], ...]
     other_sources: tuple[tuple[GuidelineName, re.Pattern], ...]
     mtus_named: re.Pattern  # an MTUS guideline's name that starts a citation
@@ -46,6 +47,7 @@ def _compile_names(lexicon: Lexicon) -> GuidelineNames:
     mtus = "|".join(f"(?:{name.pattern})" for name in lexicon.mtus_guidelines)
     return GuidelineNames(
         odg_chapters=whole_words(lexicon.odg_chapters),
+        odg_any=re.compile("|".join(f"(?:{name.pattern})" for name in lexicon.odg_chapters), re.IGNORECASE),
         mtus_guidelines=whole_words(lexicon.mtus_guidelines),
         other_sources=tuple((name, re.compile(name.pattern, re.IGNORECASE)) for name in lexicon.other_sources),
         mtus_named=re.compile(f"(?:{mtus}){p.MTUS_NAMED_AFTER}", re.IGNORECASE),
@@ -289,7 +291,10 @@ class _ChapterAt:
 
 
 def _chapter_at(text: str, pos: int) -> _ChapterAt | None:
-    found = _longest(guideline_names().odg_chapters, text, pos)
+    names = guideline_names()
+    if not names.odg_any.match(text, pos):
+        return None
+    found = _longest(names.odg_chapters, text, pos)
     if found is None:
         return None
     name, match = found
