@@ -167,6 +167,8 @@ guideline_citations = Table(
 Index("ix_guideline_citations_source", guideline_citations.c.source, guideline_citations.c.role, guideline_citations.c.guideline, guideline_citations.c.topic,
       guideline_citations.c.disputed_item_id, guideline_citations.c.case_id)
 Index("ix_guideline_citations_disputed_item_id", guideline_citations.c.disputed_item_id, guideline_citations.c.role, guideline_citations.c.source, guideline_citations.c.guideline, guideline_citations.c.topic)
+Index("ix_guideline_citations_guideline", guideline_citations.c.guideline, guideline_citations.c.source, guideline_citations.c.role,
+      guideline_citations.c.topic, guideline_citations.c.disputed_item_id, guideline_citations.c.case_id)
 
 ingest_errors = Table(
     "ingest_errors",
