@@ -3,7 +3,7 @@ or the citation reader changes (no source files read); what the lexicon misses; 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from collections import Counter
 
@@ -165,36 +165,48 @@ def unmapped_citations(db: str | None = None, limit: int = 50) -> list[tuple[str
 
 
 @dataclass
+class ClosedListTally:
+    """How one source's rows stand against its closed list (odg_chapters.csv, mtus_guidelines.csv)."""
+
+    rows: int = 0
+    null: int = 0
+    outside: Counter = field(default_factory=Counter)  # guideline values not in the list
+
+    def add(self, guideline: str | None, names: set[str]) -> None:
+        self.rows += 1
+        if guideline is None:
+            self.null += 1
+        elif guideline not in names:
+            self.outside[guideline] += 1
+
+    @property
+    def in_list(self) -> int:
+        return self.rows - self.null - sum(self.outside.values())
+
+
+@dataclass
 class CitationFigures:
     """How well stored citations group: the targets of issue 14, on any database."""
 
-    odg: int = 0
-    odg_null: int = 0
-    odg_outside: Counter = None  # ODG guideline values not in data/lexicon/odg_chapters.csv
-    mtus: int = 0
-    mtus_null: int = 0
-    mtus_outside: Counter = None
     rows: int = 0
-    two_guidelines: list = None  # (id, source, guideline, topic) of rows that still name a second guideline
-
-    @property
-    def odg_in_list_or_null(self) -> float:
-        return 1.0 - sum(self.odg_outside.values()) / self.odg if self.odg else 1.0
+    odg: ClosedListTally = field(default_factory=ClosedListTally)
+    mtus: ClosedListTally = field(default_factory=ClosedListTally)
+    two_guidelines: list = field(default_factory=list)  # (id, source, guideline, topic) still naming a second guideline
 
     def summary(self) -> str:
         def share(part, whole):
             return f"{part}/{whole} ({100.0 * part / whole:.1f}%)" if whole else f"{part}/0"
+        odg, mtus = self.odg, self.mtus
         lines = [
             f"citation rows: {self.rows}",
-            f"ODG rows: {self.odg}; guideline in odg_chapters.csv or null: "
-            f"{share(self.odg - sum(self.odg_outside.values()), self.odg)}; null: {share(self.odg_null, self.odg)}",
-            f"MTUS rows: {self.mtus}; guideline in mtus_guidelines.csv: "
-            f"{share(self.mtus - sum(self.mtus_outside.values()) - self.mtus_null, self.mtus)}; "
-            f"null: {share(self.mtus_null, self.mtus)}",
+            f"ODG rows: {odg.rows}; guideline in odg_chapters.csv or null: {share(odg.in_list + odg.null, odg.rows)}; "
+            f"null: {share(odg.null, odg.rows)}",
+            f"MTUS rows: {mtus.rows}; guideline in mtus_guidelines.csv: {share(mtus.in_list, mtus.rows)}; "
+            f"null: {share(mtus.null, mtus.rows)}",
             f"rows holding two guidelines: {len(self.two_guidelines)}",
         ]
-        lines += [f"  ODG guideline outside the list: {name!r} x{n}" for name, n in self.odg_outside.most_common()]
-        lines += [f"  MTUS guideline outside the list: {name!r} x{n}" for name, n in self.mtus_outside.most_common()]
+        for source, tally in (("ODG", odg), ("MTUS", mtus)):
+            lines += [f"  {source} guideline outside the list: {name!r} x{n}" for name, n in tally.outside.most_common()]
         lines += [f"  two guidelines: row {row[0]} {row[1]} {row[2]!r} / {row[3]!r}" for row in self.two_guidelines]
         return "\n".join(lines)
 
@@ -202,9 +214,9 @@ class CitationFigures:
 def citation_figures(db: str | None = None, source_paths: list[str] | None = None) -> CitationFigures:
     """The figures of every stored citation, or of the letters stored from `source_paths` only."""
     lexicon = load_lexicon()
-    chapters = {name.name for name in lexicon.odg_chapters}
-    guidelines = {name.name for name in lexicon.mtus_guidelines}
-    figures = CitationFigures(odg_outside=Counter(), mtus_outside=Counter(), two_guidelines=[])
+    figures = CitationFigures()
+    closed_lists = {"ODG": (figures.odg, {name.name for name in lexicon.odg_chapters}),
+                    "MTUS": (figures.mtus, {name.name for name in lexicon.mtus_guidelines})}
     engine = open_existing(db)
     try:
         with engine.connect() as connection:
@@ -214,18 +226,9 @@ def citation_figures(db: str | None = None, source_paths: list[str] | None = Non
                 query = query.where(cases.c.source_path.in_(source_paths))
             for row in connection.execute(query):
                 figures.rows += 1
-                if row.source == "ODG":
-                    figures.odg += 1
-                    if row.guideline is None:
-                        figures.odg_null += 1
-                    elif row.guideline not in chapters:
-                        figures.odg_outside[row.guideline] += 1
-                elif row.source == "MTUS":
-                    figures.mtus += 1
-                    if row.guideline is None:
-                        figures.mtus_null += 1
-                    elif row.guideline not in guidelines:
-                        figures.mtus_outside[row.guideline] += 1
+                if row.source in closed_lists:
+                    tally, names = closed_lists[row.source]
+                    tally.add(row.guideline, names)
                 if citations.holds_two_guidelines(row.source, row.guideline, row.topic):
                     figures.two_guidelines.append(tuple(row))
     finally:

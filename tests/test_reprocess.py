@@ -128,7 +128,7 @@ def test_unmapped_lists_citations_without_a_chapter(tmp_path):
 
     assert unmapped_citations(str(db)) == [("Official Disability Guidelines", "ODG", odg)]
     figures = citation_figures(str(db))
-    assert (figures.odg, figures.odg_null, figures.two_guidelines) == (odg, odg, [])
+    assert (figures.odg.rows, figures.odg.null, figures.odg.in_list, figures.two_guidelines) == (odg, odg, 0, [])
     result = subprocess.run([sys.executable, "-m", "imrdb.cli", "unmapped", "--db", str(db)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert f"{odg:6d}  ODG no chapter  Official Disability Guidelines" in result.stdout
