@@ -389,9 +389,9 @@ MTUS_ACOEM_LABEL = re.compile(r"^" + MTUS_ACOEM_LABEL_TEXT + r"\s*", re.IGNORECA
 # "..., Benditt D, et al. Syncope in adults"). The MTUS's own ", and Chronic Pain Medical Treatment
 # 2009, Section(s): ..." is cut by a pattern built from data/lexicon/mtus_guidelines.csv.
 CITATION_SECOND_SOURCE = re.compile(
-    r"[\s,;.]*\s(?=Non-?\s?MTUS\s+Citation\b)"
-    r"|[\s,;]*\s(?:and\s+)?(?=Other\s+Medical\s+Treatment\s+Guidelines?\s(?!or\s))"
-    r"|(?<=[.,;])\s+(?=(?-i:[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)[^;]{0,200}?(?:(?:19|20)\d\d|\bet\s+al\b))",
+    r"[\s,;.]{0,3}\s(?=Non-?\s?MTUS\s+Citation\b)"
+    r"|[\s,;]{0,3}\s(?:and\s{1,3})?(?=Other\s+Medical\s+Treatment\s+Guidelines?\s(?!or\s))"
+    r"|(?<=[.,;])\s{1,3}(?=(?-i:[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)[^;]{0,200}?(?:(?:19|20)\d\d|\bet\s+al\b))",
     re.IGNORECASE,
 )
 
@@ -447,9 +447,9 @@ ODG_CHAPTER_DECORATION = re.compile(
 )
 # What may stand between two chapters a citation names ("Low Back and neck Chapter",
 # "Neck and Upper Back Chapter, Shoulder Chapter", "Knee/DME, Low Back Lumbar and Thoracic/...").
-ODG_CHAPTER_JOIN = re.compile(r"\s*(?:[,;/&]|\band\b)\s*", re.IGNORECASE)
+ODG_CHAPTER_JOIN = re.compile(r"\s{0,3}(?:[,;/&]|\band\b)\s{0,3}", re.IGNORECASE)
 # What ends a chapter name that a second chapter is read from: the end, or a separator.
-ODG_CHAPTER_END = re.compile(r"\s*(?:$|[,;:/]|[-–]\s|\band\b)", re.IGNORECASE)
+ODG_CHAPTER_END = re.compile(r"\s{0,3}(?:$|[,;:/]|[-–]\s|\band\b)", re.IGNORECASE)
 # Labels a topic may carry that are not part of it: "Section(s):", "Topic:", "subheading".
 TOPIC_LABEL = re.compile(r"^(?:Section\(s\)|Sections?\b|Topics?\b)\s*:?\s*|,?\s*\bsubheading\b", re.IGNORECASE)
 # A topic written whole in parentheses after its chapter: "Low Back (Trigger point impedance imaging)"

@@ -277,3 +277,18 @@ def test_dev_citations_read_again_from_their_texts_are_the_same(dev_citations):
     for citation in dev_citations:
         again = parse_guideline_text(citation.text, citation.role)
         assert citation in again and all(row.text == citation.text for row in again), citation
+
+
+@pytest.mark.parametrize("line", [
+    "Decision based on Non-MTUS Citation Official Disability Guidelines (ODG) " + "Low Back and " * 5000,
+    "Decision based on MTUS Low Back Complaints 2004" + ", and Knee Complaints 2004" * 3000,
+    "Decision based on Non-MTUS Citation " + "," * 50000 + " x",
+    "Decision based on Non-MTUS Citation ODG Pain, " + "Harris J. " * 5000,
+    "Decision based on Non-MTUS Citation ODG " + "(" * 20000 + "Pain" + ")" * 20000,
+    "Decision based on Non-MTUS Citation Official Disability Guidelines " + "Web Version 2016 " * 5000,
+], ids=["chapters", "mtus", "commas", "authors", "parentheses", "editions"])
+def test_pathological_citation_lines_are_read(line):
+    """Each pattern is bounded: lines built to make them backtrack are read (the test's time limit
+    fails one that would not finish), and still give rows of one guideline each."""
+    rows = parse_guideline_text(line, "imr_reviewer")
+    assert rows and all(row.source in {"MTUS", "ODG", "Other", "ACOEM"} for row in rows)
