@@ -10,6 +10,8 @@ datasette-metadata.yml configures under `plugins: imrdb:`:
   The JSON API and row pages always have every column.
 * two facet types: `related` (facet a table by a column of the row a foreign key points to: letters
   by their reviewer's specialty) and `year` (facet an ISO date column by year).
+* the SQL functions wilson_low and wilson_high (imrdb.rates) on every connection Datasette opens, for
+  the 95% intervals of the canned queries and dashboard charts (and anyone's own SQL).
 """
 
 from __future__ import annotations
@@ -231,6 +233,13 @@ def asgi_wrapper(datasette):
         return hide_default_columns
 
     return wrap
+
+
+@hookimpl
+def prepare_connection(conn, database, datasette):
+    from imrdb.rates import register_functions
+
+    register_functions(conn)
 
 
 @hookimpl

@@ -74,3 +74,41 @@ def test_coverage_and_unmapped_commands(tmp_path):
     result = subprocess.run([sys.executable, "-m", "imrdb.cli", "unmapped", "--db", str(db)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert "1  no category   Valium 10 mg #30" in result.stdout
+
+
+def _timeliness(db_url):
+    from sqlalchemy import text
+
+    from imrdb.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(
+                "select case_number, days_to_decision, days_assigned_to_decision from cases "
+                "where case_number is not null order by case_number")).all()
+    finally:
+        engine.dispose()
+
+
+def test_timeliness_set_at_ingest_by_reprocess_and_by_the_migration(db_url):
+    from sqlalchemy import text
+
+    from imrdb.db.engine import downgrade, make_engine, migrate
+
+    ingest([SAMPLES], db_url, workers=1)
+    # CM14-0039927: Application Received 04/04/2014, Date Assigned 06/27/2014, Decision Date 07/29/2014
+    expected = [("CM14-0039927", 116, 32)]
+    assert _timeliness(db_url) == expected
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:  # stored before imrdb computed them, or computed wrongly
+            connection.execute(text("update cases set days_to_decision = null, days_assigned_to_decision = 7"))
+        report = reprocess(db_url)
+        assert (report.letters, report.letters_updated) == (5, 5)  # the four undated letters had a 7 too
+        assert _timeliness(db_url) == expected and reprocess(db_url).letters_updated == 0
+        downgrade(engine, "0007")  # the columns go, and migration 0008 fills them again from the dates
+        migrate(engine)
+    finally:
+        engine.dispose()
+    assert _timeliness(db_url) == expected
