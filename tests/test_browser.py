@@ -3,7 +3,8 @@
 Needs /usr/bin/chromium (apt-get install chromium chromium-driver) and Playwright for Python
 (`pip install playwright`, in the test extra). Playwright's own browser download is never used:
 the test launches the system Chromium, so `playwright install` is not needed.
-The dashboard's screenshot is saved to tests/artifacts/dashboard.png.
+The dashboard's screenshots are saved to tests/artifacts/dashboard.png (the sample letters) and
+tests/artifacts/dashboard-intervals.png (300 synthetic letters, the 95% intervals and small groups).
 """
 
 from __future__ import annotations

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 
 import pytest
 from sqlalchemy import text
 
 from imrdb.db.engine import make_engine, make_reader, migrate
+from imrdb.ingest import ingest
 from imrdb.rates import register_functions, wilson_high, wilson_interval, wilson_low
+from conftest import ROOT, SAMPLES
 
 # (successes, n, z) -> (low, high). Expected values computed independently of imrdb, with statsmodels 0.14
 # `proportion_confint(k, n, alpha=2 * (1 - norm.cdf(1.96)), method="wilson")` (alpha 0.04999579029644097,
@@ -100,3 +103,29 @@ def test_sql_functions_on_every_sqlite_connection(tmp_path):
     assert plain.execute("select wilson_low(81, 263), wilson_high(81, 263, 2.576)").fetchone() == pytest.approx(
         (0.25528761306366965, 0.38528782397869066))
     assert plain.execute("select wilson_low('x', 10)").fetchone() == (None,)
+
+
+def readme_queries() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    return re.findall(r"```sql\n(.*?)```", readme, flags=re.DOTALL)
+
+
+def test_the_readme_queries_run_on_both_backends(db_url):
+    """The README's example queries, as written, on SQLite and PostgreSQL with the sample letters; the
+    interval example gives the README's numbers."""
+    queries = readme_queries()
+    assert len(queries) >= 4 and sum("wilson_low" in query for query in queries) >= 2
+    assert ingest([SAMPLES], db_url, workers=1).ingested == 5
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            results = [connection.execute(text(query.strip().rstrip(";"))).all() for query in queries]
+    finally:
+        engine.dispose()
+    soma = next(rows for query, rows in zip(queries, results) if "soma" in query)
+    assert [(row[0], row[1], row[2], float(row[3]), float(row[4]), float(row[5])) for row in soma] == [
+        (specialty, 1, 1, 100.0, 20.7, 100.0) for specialty in (
+            "Anesthesiology", "Internal Medicine", "Occupational Medicine", "Pain Medicine",
+            "Physical Medicine & Rehabilitation")]
+    timeliness = next(rows for query, rows in zip(queries, results) if "days_to_decision" in query)
+    assert [tuple(row[:3]) for row in timeliness] == [("Standard", 1, 0)]  # CM14-0039927: 116 days
