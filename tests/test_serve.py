@@ -423,3 +423,25 @@ def test_reviewer_profiles_mark_a_profile_whose_interval_excludes_the_overall_ra
     assert {key: value for key, value in marked.items() if value} == {
         "Internal Medicine": "below all reviewers", "Pain Medicine": "above all reviewers",
         "Physical Medicine & Rehabilitation": "above all reviewers"}
+
+
+def test_serving_a_database_behind_the_schema_warns(sample_db, tmp_path):
+    """`imrdb serve` never migrates (it opens the file read-only): on an older schema it says what to run."""
+    import contextlib
+
+    from imrdb.db.engine import downgrade, make_engine
+
+    old = tmp_path / "old.db"
+    shutil.copy(sample_db, old)
+    engine = make_engine(f"sqlite:///{old}")
+    downgrade(engine, "0007")
+    engine.dispose()
+    with contextlib.ExitStack() as stack:
+        host, port = _port_in_use(stack)  # so that the command ends after its checks
+        result = subprocess.run([sys.executable, "-m", "imrdb.cli", "serve", "--db", str(old), "--port", str(port)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"warning: {old} has an older schema, without cases.days_to_decision, "
+                        f"cases.days_assigned_to_decision: the queries and charts that use them will fail; "
+                        f"run `imrdb migrate --db {old}` first"), result.stderr
+    assert lines[1].startswith("error: cannot serve on 127.0.0.1:") and len(lines) == 2
