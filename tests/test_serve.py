@@ -445,3 +445,31 @@ def test_serving_a_database_behind_the_schema_warns(sample_db, tmp_path):
                         f"cases.days_assigned_to_decision: the queries and charts that use them will fail; "
                         f"run `imrdb migrate --db {old}` first"), result.stderr
     assert lines[1].startswith("error: cannot serve on 127.0.0.1:") and len(lines) == 2
+
+
+def test_decision_timeliness_percentiles_and_limits(sample_db, tmp_path):
+    """Nearest-rank median and 90th percentile, the limit by priority, and what is left out, on letters
+    added with known days (plus the sample letter decided 2014-07-29, 116 days after its application)."""
+    copy = tmp_path / "imr.db"
+    shutil.copy(sample_db, copy)
+    letters = [("Standard", days) for days in (40, 10, 31, 20, 30)] + [("Expedited", days) for days in (4, 2, 3)]
+    letters += [("Standard", -5)]  # decided "before" its application: a date error, left out
+    with sqlite3.connect(copy) as connection:
+        connection.executemany(
+            "insert into cases (decision_date, decision_month, priority, days_to_decision, days_assigned_to_decision,"
+            " item_count, warning_count, source_path, source_sha256, source_format, ingested_at)"
+            " values ('2015-01-31', '2015-01', ?, ?, ?, 0, 0, 'added', ?, 'text', '2026-12-03')",
+            [(priority, days, days - 4, f"sha{index}") for index, (priority, days) in enumerate(letters)])
+    rows = get_json(make_datasette(copy), "/imr/decision_timeliness.json?_shape=array&from_month=2015-01&to_month=2015-01")
+    by_priority = {row["priority"]: row for row in rows}
+    columns = ("letters", "limit_days", "min_days", "median_days", "p90_days", "max_days", "within_limit",
+               "within_limit_percent", "ci_low", "ci_high", "within_limit_from_assignment", "small_group")
+    # 10, 20, 30, 31, 40: the median is the 3rd (30), the 90th percentile the 5th (40); 3 of 5 within
+    # 30 days (23.1% to 88.2%); from assignment (4 days fewer) 6, 16, 26, 27, 36: 4 of 5
+    assert [by_priority["Standard"][column] for column in columns] == [
+        5, 30, 10, 30, 40, 40, 3, 60.0, 23.1, 88.2, 4, "under 10 letters"]
+    # 2, 3, 4 against 3 days: 2 of 3; from assignment -2, -1, 0, of which the negative (a date error) do not count
+    assert [by_priority["Expedited"][column] for column in columns] == [
+        3, 3, 2, 3, 4, 4, 2, 66.7, 20.8, 93.9, 1, "under 10 letters"]
+    assert by_priority["Expedited"]["letters_with_assignment_date"] == 1
+    assert set(by_priority) == {"Standard", "Expedited"}
