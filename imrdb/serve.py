@@ -156,10 +156,10 @@ def missing_columns(path: Path) -> list[str]:
 
     uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
-        stored = set(connection.execute("select m.name || '.' || c.name from sqlite_master m, "
-                                        "pragma_table_info(m.name) c where m.type = 'table'").fetchall())
+        stored = {name for name, in connection.execute("select m.name || '.' || c.name from sqlite_master m, "
+                                                       "pragma_table_info(m.name) c where m.type = 'table'")}
     return [f"{table.name}.{column.name}" for table in metadata.sorted_tables for column in table.columns
-            if (f"{table.name}.{column.name}",) not in stored]
+            if f"{table.name}.{column.name}" not in stored]
 
 
 # why a bind failed, and what to do about it
