@@ -112,3 +112,16 @@ def test_timeliness_set_at_ingest_by_reprocess_and_by_the_migration(db_url):
     finally:
         engine.dispose()
     assert _timeliness(db_url) == expected
+
+
+@pytest.mark.parametrize("decision, received, assigned, expected", [
+    ("2014-07-29", "2014-04-04", "2014-06-27", {"days_to_decision": 116, "days_assigned_to_decision": 32}),
+    ("2016-03-01", "2016-02-01", "2016-02-29", {"days_to_decision": 29, "days_assigned_to_decision": 1}),  # leap day
+    ("2017-01-02", "2016-12-31", None, {"days_to_decision": 2, "days_assigned_to_decision": None}),
+    ("2015-05-01", "2015-05-03", "2015-05-01", {"days_to_decision": -2, "days_assigned_to_decision": 0}),  # a date error: kept
+    (None, "2015-05-03", "2015-05-01", {"days_to_decision": None, "days_assigned_to_decision": None}),
+])
+def test_timeliness_from_a_letters_dates(decision, received, assigned, expected):
+    from imrdb.rows import timeliness
+
+    assert timeliness(decision, received, assigned) == expected
