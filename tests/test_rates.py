@@ -14,7 +14,7 @@ from imrdb.ingest import ingest
 from imrdb.rates import register_functions, wilson_high, wilson_interval, wilson_low
 from conftest import ROOT, SAMPLES
 
-# (successes, n, z) -> (low, high). Expected values computed independently of imrdb, with statsmodels 0.14
+# (successes, n, z) -> (low, high). Expected values computed independently of imrdb, with statsmodels 0.15.0
 # `proportion_confint(k, n, alpha=2 * (1 - norm.cdf(1.96)), method="wilson")` (alpha 0.04999579029644097,
 # so that its z is exactly 1.96); statsmodels gives 2.8e-17 for 0/10's low end, which is 0.
 KNOWN = [
