@@ -67,6 +67,8 @@ CANNED = {
     "guidelines_cited_for_treatment": [{"treatment": "mri"}, {"treatment": "soma"}],
     "case_lookup": [{"case_number": "{case_number}"}, {"case_number": "{case_prefix}"}],
     "decision_rationale_disagreements": [{}],
+    "decision_timeliness": [{}, {"from_month": "2016-01", "to_month": "2016-12"}],
+    "reviewer_profiles": [{"specialty": ""}, {"specialty": "Internal Medicine"}],
 }
 
 DASHBOARD_FILTERS = [{}, {"date_start": "2016-01-01", "date_end": "2016-12-31"},

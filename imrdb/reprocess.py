@@ -1,5 +1,10 @@
-"""Re-derive stored items' treatment and drug columns, and their guideline citations, after the lexicon
-or the citation reader changes (no source files read); what the lexicon misses; citation figures."""
+"""Re-derive stored rows after the lexicon, the citation reader (or imrdb) changes, from what is stored:
+no source file is read.
+
+Items: treatment, drug, class, amounts and body region from the description, and their guideline
+citations from the stored citation texts. Letters: the timeliness columns (days_to_decision,
+days_assigned_to_decision) from the stored dates. Also: what the lexicon misses; citation figures.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from imrdb.db.engine import migrate, open_existing
 from imrdb.db.models import cases, disputed_items, guideline_citations
 from imrdb.db.store import Store
 from imrdb.enrich import CoverageReport, clear_cache, coverage, load_lexicon, reload_lexicon
-from imrdb.rows import citation_row, drug_name_rows, enrichment
+from imrdb.rows import citation_row, drug_name_rows, enrichment, timeliness
 
 CHUNK = 1000
 
@@ -28,16 +33,20 @@ class ReprocessReport:
     citations_before: int = 0
     citations_after: int = 0
     items_recited: int = 0  # items whose citations changed
+    letters: int = 0
+    letters_updated: int = 0  # letters whose timeliness columns changed
 
     def summary(self) -> str:
         return (f"{self.items} items re-derived with lexicon {self.lexicon_version}: "
                 f"{self.reclassified} reclassified, {self.updated} rows updated; "
                 f"citations of {self.items_recited} items re-derived "
-                f"({self.citations_before} citation rows before, {self.citations_after} after)")
+                f"({self.citations_before} citation rows before, {self.citations_after} after); "
+                f"{self.letters} letters' timeliness re-derived: {self.letters_updated} updated")
 
 
 def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
-    """Recompute every item's derived columns from its stored description; write only what changed."""
+    """Recompute every item's derived columns from its stored description, and every letter's
+    timeliness from its stored dates; write only what changed."""
     lexicon = reload_lexicon()
     clear_cache()
     citations.clear_cache()
@@ -47,34 +56,57 @@ def reprocess(db: str | None = None, on_progress=None) -> ReprocessReport:
         migrate(engine)
         store = Store(engine)
         store.refresh_drug_names(drug_name_rows())
-        derived = list(enrichment("").keys())
-        columns = [disputed_items.c.id, disputed_items.c.description] + [disputed_items.c[name] for name in derived]
-        last_id = 0
-        while True:
-            with engine.begin() as connection:
-                rows = connection.execute(
-                    select(*columns).where(disputed_items.c.id > last_id).order_by(disputed_items.c.id).limit(CHUNK)
-                ).all()
-                if not rows:
-                    break
-                changes = []
-                for row in rows:
-                    fresh = enrichment(row.description)
-                    stored = {name: getattr(row, name) for name in derived}
-                    changed = [name for name in derived if _differs(stored[name], fresh[name])]
-                    if changed:
-                        changes.append({"item_id": row.id, **fresh})
-                        report.reclassified += any(name != "lexicon_version" for name in changed)
-                store.update_items(connection, changes)
-                _rederive_citations(connection, store, [row.id for row in rows], report)
-            report.items += len(rows)
-            report.updated += len(changes)
-            last_id = rows[-1].id
-            if on_progress:
-                on_progress(len(rows))
+        items = _rederive(engine, store, disputed_items, [disputed_items.c.description], list(enrichment("")),
+                          lambda row: enrichment(row.description), on_progress,
+                          on_chunk=lambda connection, rows: _rederive_citations(
+                              connection, store, [row.id for row in rows], report))
+        report.items, report.updated = items.rows, len(items.changed)
+        report.reclassified = sum(any(name != "lexicon_version" for name in names) for names in items.changed)
+        dates = [cases.c.decision_date, cases.c.application_received, cases.c.date_assigned]
+        letters = _rederive(engine, store, cases, dates, list(timeliness(None, None, None)),
+                            lambda row: timeliness(row.decision_date, row.application_received, row.date_assigned))
+        report.letters, report.letters_updated = letters.rows, len(letters.changed)
     finally:
         engine.dispose()
     return report
+
+
+@dataclass
+class _Rederived:
+    rows: int
+    changed: list[list[str]]  # per row written, the names of the columns that changed
+
+
+def _rederive(engine, store: Store, table, inputs: list, derived: list[str], derive, on_progress=None,
+              on_chunk=None) -> _Rederived:
+    """Walk `table` in id order, CHUNK rows a transaction; write the `derived` columns that `derive(row)`
+    gives where they differ from the stored ones; `on_chunk(connection, rows)` does more in the same
+    transaction."""
+    result = _Rederived(0, [])
+    last_id = 0
+    while True:
+        with engine.begin() as connection:
+            rows = connection.execute(
+                select(table.c.id, *inputs, *(table.c[name] for name in derived))
+                .where(table.c.id > last_id).order_by(table.c.id).limit(CHUNK)
+            ).all()
+            if not rows:
+                break
+            changes = []
+            for row in rows:
+                fresh = derive(row)
+                changed = [name for name in fresh if _differs(getattr(row, name), fresh[name])]
+                if changed:
+                    changes.append({"id": row.id, **fresh})
+                    result.changed.append(changed)
+            store.update_rows(connection, table, changes)
+            if on_chunk:
+                on_chunk(connection, rows)
+        result.rows += len(rows)
+        last_id = rows[-1].id
+        if on_progress:
+            on_progress(len(rows))
+    return result
 
 
 _CITATION_FIELDS = ("role", "source", "text", "guideline", "year", "topic", "pages")

@@ -6,6 +6,7 @@ is computed before the single writer sees it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from imrdb import __version__
@@ -65,6 +66,21 @@ def enrichment(description: str, version: str | None = None) -> dict:
     }
 
 
+def days_between(start: str | None, end: str | None) -> int | None:
+    """Whole days from one ISO date to another (negative when `end` is earlier), None without both."""
+    if not (start and end):
+        return None
+    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+
+
+def timeliness(decision_date: str | None, application_received: str | None, date_assigned: str | None) -> dict:
+    """A case's timeliness columns (cases.days_to_decision, cases.days_assigned_to_decision) from its dates."""
+    return {
+        "days_to_decision": days_between(application_received, decision_date),
+        "days_assigned_to_decision": days_between(date_assigned, decision_date),
+    }
+
+
 def drug_name_rows() -> list[dict]:
     """The drug lexicon as rows of `drug_names`: every name letters use, with its generic and class."""
     from imrdb.enrich.lexicon import load_lexicon
@@ -97,6 +113,7 @@ def letter_rows(letter: Letter, source: SourceText) -> LetterRows:
         "application_received": letter.application_received,
         "decision_year": int(decision_date[:4]) if decision_date else None,
         "decision_month": decision_date[:7] if decision_date else None,
+        **timeliness(decision_date, letter.application_received, letter.date_assigned),
         "priority": letter.priority,
         "patient_age": letter.patient_age,
         "patient_sex": letter.patient_sex,

@@ -3,7 +3,8 @@
 Needs /usr/bin/chromium (apt-get install chromium chromium-driver) and Playwright for Python
 (`pip install playwright`, in the test extra). Playwright's own browser download is never used:
 the test launches the system Chromium, so `playwright install` is not needed.
-The dashboard's screenshot is saved to tests/artifacts/dashboard.png.
+The dashboard's screenshots are saved to tests/artifacts/dashboard.png (the sample letters) and
+tests/artifacts/dashboard-intervals.png (300 synthetic letters, the 95% intervals and small groups).
 """
 
 from __future__ import annotations
@@ -49,6 +50,25 @@ def server(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("browser") / "imr.db"
     assert ingest([SAMPLES], str(db), workers=1).ingested == 5
+    yield from _serve(db)
+
+
+SYNTHETIC_LETTERS = 300
+
+
+@pytest.fixture(scope="module")
+def synthetic_server(tmp_path_factory):
+    """`imrdb serve` on 300 synthetic letters (benchmarks/corpus.py): specialties with many items and with few."""
+    from imrdb.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "corpus.py"), str(folder / "letters"), "--count",
+                    str(SYNTHETIC_LETTERS)], check=True, capture_output=True, timeout=120)
+    assert ingest([folder / "letters"], str(folder / "imr.db"), workers=1).ingested == SYNTHETIC_LETTERS
+    yield from _serve(folder / "imr.db")
+
+
+def _serve(db: Path):
     port = _free_port()
     process = subprocess.Popen([sys.executable, "-m", "imrdb.cli", "serve", "--db", str(db), "--port", str(port)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -151,3 +171,67 @@ def test_facet_search_and_dashboard(server, page):
     page.wait_for_url("**category=Pharmaceuticals**")
     page.locator("#chart-decisions-over-time").locator("svg, canvas").first.wait_for(state="visible")
     expect(page.locator("#chart-kpi-letters")).to_contain_text("1")  # CM14-0039927, the one dated letter
+
+
+def _chart_rows(base: str, chart: str) -> list[dict]:
+    """A dashboard chart's rows, asked for as dashboards.js asks (no filters)."""
+    import json
+    import urllib.parse
+
+    import yaml
+    from datasette_dashboards import replace_opts_in_query
+
+    query = yaml.safe_load((ROOT / "datasette-metadata.yml").read_text())["plugins"]["datasette-dashboards"][
+        "imr-overview"]["charts"][chart]["query"]
+    url = f"{base}/imr.json?" + urllib.parse.urlencode({"sql": replace_opts_in_query(query, {}), "_shape": "array"})
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+def _vega_number(value: float) -> str:
+    return f"{value:g}"  # as Vega writes a number in a mark's description: 74 for 74.0, 59.7
+
+
+def test_dashboard_draws_95_percent_intervals_and_sets_small_groups_apart(synthetic_server, page):
+    page.goto(synthetic_server + "/-/dashboards/imr-overview")
+    chart = page.locator("#chart-uphold-by-specialty")
+    chart.locator("svg").first.wait_for(state="visible")
+    expect(page.locator("#chart-uphold-by-specialty").locator("xpath=..")).to_contain_text(
+        "groups under 10 items in grey")
+    legend = chart.locator("g.role-legend")
+    expect(legend).to_contain_text("10 items or more")
+    expect(legend).to_contain_text("under 10 items")
+
+    rows = _chart_rows(synthetic_server, "uphold-by-specialty")
+    assert len(rows) == 15 and {row["group_size"] for row in rows} == {"10 items or more", "under 10 items"}
+    bars = chart.locator("g.layer_0_marks path")
+    error_bars = chart.locator("g.role-mark.mark-rule path, g.role-mark.mark-rule line")
+    expect(bars).to_have_count(len(rows))
+    expect(error_bars).to_have_count(len(rows))  # one interval per specialty
+    x_axis = chart.locator("g.role-axis-domain").first.bounding_box()  # from 0% to 100%
+    for row in rows:
+        specialty = row["specialty"]
+        bar = chart.locator(f'g.layer_0_marks path[aria-label*="specialty: {specialty};"]')
+        interval = chart.locator(f'g.role-mark.mark-rule [aria-label*="specialty: {specialty};"]')
+        # the interval's ends, as described by the mark and where they are drawn
+        expect(interval).to_have_attribute("aria-label", re.compile(
+            rf": {re.escape(_vega_number(row['ci_low']))}; specialty: {re.escape(specialty)};"
+            rf" upper_ci_low: {re.escape(_vega_number(row['ci_high']))};"))
+        drawn = interval.bounding_box()
+        for end, percent in ((drawn["x"], row["ci_low"]), (drawn["x"] + drawn["width"], row["ci_high"])):
+            assert end == pytest.approx(x_axis["x"] + x_axis["width"] * percent / 100, abs=2.5), (specialty, percent)
+        assert drawn["x"] <= bar.bounding_box()["x"] + bar.bounding_box()["width"] <= drawn["x"] + drawn["width"] + 1
+        grey = row["items"] < 10
+        expect(bar).to_have_attribute("fill", "#c8c8c8" if grey else "#4c78a8")
+
+    # the headline rate with its interval, and the timeliness charts with theirs
+    expect(page.locator("#chart-kpi-uphold-rate")).to_contain_text(re.compile(r"\d+\.\d%\s*\d+\.\d–\d+\.\d%, [\d,]+ items"))
+    share = page.locator("#chart-timeliness-share")
+    share.locator("svg").first.wait_for(state="visible")
+    timeliness = _chart_rows(synthetic_server, "timeliness-share")
+    expect(share.locator("g.role-mark.mark-rule path, g.role-mark.mark-rule line")).to_have_count(len(timeliness))
+    expect(page.locator("#chart-timeliness-days")).to_contain_text("30 days: standard limit")
+    expect(page.locator("#chart-timeliness-days")).to_contain_text("3 days: expedited limit")
+    page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-intervals.png"), full_page=True)

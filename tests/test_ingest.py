@@ -367,7 +367,7 @@ def test_migrating_leaves_foreign_keys_enforced(tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     (["--revision", "nonsense"], "error: --revision nonsense: Can't locate revision identified by 'nonsense' "
-                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0011; head is the newest)"),
+                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0011; head is the newest)"),
     (["--downgrade", "--revision", "9999"], "error: --revision 9999: Can't locate revision identified by '9999'"),
 ], ids=["upgrade", "downgrade"])
 def test_cli_migrate_to_an_unknown_revision_is_one_line(tmp_path, args, expected):

@@ -132,3 +132,54 @@ def test_unmapped_lists_citations_without_a_chapter(tmp_path):
     result = subprocess.run([sys.executable, "-m", "imrdb.cli", "unmapped", "--db", str(db)], capture_output=True,
                             text=True, cwd=ROOT, timeout=120)
     assert f"{odg:6d}  ODG no chapter  Official Disability Guidelines" in result.stdout
+
+
+def _timeliness(db_url):
+    from sqlalchemy import text
+
+    from imrdb.db.engine import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(
+                "select case_number, days_to_decision, days_assigned_to_decision from cases "
+                "where case_number is not null order by case_number")).all()
+    finally:
+        engine.dispose()
+
+
+def test_timeliness_set_at_ingest_by_reprocess_and_by_the_migration(db_url):
+    from sqlalchemy import text
+
+    from imrdb.db.engine import downgrade, make_engine, migrate
+
+    ingest([SAMPLES], db_url, workers=1)
+    # CM14-0039927: Application Received 04/04/2014, Date Assigned 06/27/2014, Decision Date 07/29/2014
+    expected = [("CM14-0039927", 116, 32)]
+    assert _timeliness(db_url) == expected
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:  # stored before imrdb computed them, or computed wrongly
+            connection.execute(text("update cases set days_to_decision = null, days_assigned_to_decision = 7"))
+        report = reprocess(db_url)
+        assert (report.letters, report.letters_updated) == (5, 5)  # the four undated letters had a 7 too
+        assert _timeliness(db_url) == expected and reprocess(db_url).letters_updated == 0
+        downgrade(engine, "0007")  # the columns go, and migration 0008 fills them again from the dates
+        migrate(engine)
+    finally:
+        engine.dispose()
+    assert _timeliness(db_url) == expected
+
+
+@pytest.mark.parametrize("decision, received, assigned, expected", [
+    ("2014-07-29", "2014-04-04", "2014-06-27", {"days_to_decision": 116, "days_assigned_to_decision": 32}),
+    ("2016-03-01", "2016-02-01", "2016-02-29", {"days_to_decision": 29, "days_assigned_to_decision": 1}),  # leap day
+    ("2017-01-02", "2016-12-31", None, {"days_to_decision": 2, "days_assigned_to_decision": None}),
+    ("2015-05-01", "2015-05-03", "2015-05-01", {"days_to_decision": -2, "days_assigned_to_decision": 0}),  # a date error: kept
+    (None, "2015-05-03", "2015-05-01", {"days_to_decision": None, "days_assigned_to_decision": None}),
+])
+def test_timeliness_from_a_letters_dates(decision, received, assigned, expected):
+    from imrdb.rows import timeliness
+
+    assert timeliness(decision, received, assigned) == expected

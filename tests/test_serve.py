@@ -30,6 +30,12 @@ CANNED_EXAMPLES = {
     "most_disputed_treatments": ({"category": "Pharmaceuticals"}, {"drug_name": "carisoprodol", "items": 5}),
     "guidelines_cited_for_treatment": ({"treatment": "soma"}, {"source": "MTUS", "topic": "Carisoprodol (Soma)"}),
     "case_lookup": ({"case_number": "cm14-0039927 "}, {"case_number": "CM14-0039927", "position": 1}),
+    # CM14-0039927: received 2014-04-04, assigned 2014-06-27, decided 2014-07-29 (116 and 32 days)
+    "decision_timeliness": ({"from_month": "2014-01"}, {"decision_month": "2014-07", "priority": "Standard", "letters": 1,
+                                                        "median_days": 116, "within_limit": 0,
+                                                        "within_limit_from_assignment": 0}),
+    "reviewer_profiles": ({"specialty": "Internal Medicine"}, {"primary_specialty": "Internal Medicine", "letters": 1,
+                                                               "items": 1, "small_group": "under 10 items"}),
 }
 
 
@@ -221,7 +227,8 @@ def test_dashboard_pages_and_every_chart_query(sample_db, filters):
     dashboard = load_metadata(sample_db, "imr")["plugins"]["datasette-dashboards"]["imr-overview"]
     assert {"date_start", "date_end", "category"} <= set(dashboard["filters"])
     charts = {slug: chart for slug, chart in dashboard["charts"].items() if chart.get("query")}
-    assert {"decisions-over-time", "uphold-by-specialty", "top-drug-classes", "top-categories"} <= set(charts)
+    assert {"decisions-over-time", "uphold-by-specialty", "top-drug-classes", "top-categories", "timeliness-days",
+            "timeliness-share"} <= set(charts)
     for slug, chart in charts.items():
         assert chart["db"] == "imr"
         # as dashboards.js asks for a chart's data: the SQL with its [[ ]] options filled, the filters as parameters
@@ -355,3 +362,126 @@ def test_imrdb_serve_where_it_cannot_listen_is_one_line(sample_db, label, where,
     assert "Serving" not in result.stdout and "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if not line.startswith("warning: serving on")]
     assert len(lines) == 1 and lines[0].startswith(expected.format(port=port)), result.stderr
+
+
+# Every rate a canned query gives, with the columns that must stand beside it (issue 16): its count, and its
+# 95% Wilson interval in the rate's unit (percent), as ci_low and ci_high.
+RATE_COLUMNS = {
+    "uphold_rate_by_specialty": ("uphold_rate_percent", "items", "upheld", "ci_low", "ci_high"),
+    "overturn_rate_by_category_by_month": ("overturn_rate_percent", "items", "overturned", "ci_low", "ci_high"),
+    "overturn_rate_by_drug_class_by_month": ("overturn_rate_percent", "items", "overturned", "ci_low", "ci_high"),
+    "most_disputed_treatments": ("uphold_rate_percent", "items", "upheld", "ci_low", "ci_high"),
+    "decision_timeliness": ("within_limit_percent", "letters", "within_limit", "ci_low", "ci_high"),
+    "reviewer_profiles": ("uphold_rate_percent", "items", "upheld", "ci_low", "ci_high"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RATE_COLUMNS))
+def test_every_rate_has_its_count_and_95_percent_interval(sample_db, name):
+    from imrdb.rates import wilson_interval
+
+    rate, count, successes, low, high = RATE_COLUMNS[name]
+    params = CANNED_EXAMPLES.get(name, ({}, {}))[0]
+    rows = get_json(make_datasette(sample_db), f"/imr/{name}.json?_shape=array&{query_string(params)}")
+    assert rows, name
+    for row in rows:
+        expected = wilson_interval(row[successes], row[count])
+        assert (row[low], row[high]) == (round(100 * expected[0], 1), round(100 * expected[1], 1)), row
+        assert row[low] <= row[rate] <= row[high]
+        assert row["small_group"] == (("under 10 letters" if count == "letters" else "under 10 items")
+                                      if row[count] < 10 else None)
+    # every rate in the queries' SQL is one of these
+    queries = load_metadata(sample_db, "imr")["databases"]["imr"]["queries"]
+    with_rates = {query for query, config in queries.items() if "_percent" in config["sql"]}
+    assert with_rates == set(RATE_COLUMNS)
+
+
+def test_the_samples_rates_and_intervals(sample_db):
+    datasette = make_datasette(sample_db)
+    # Soma and carisoprodol by specialty: one upheld item each; 1 of 1 is 20.7% to 100%
+    soma = get_json(datasette, "/imr/uphold_rate_by_specialty.json?treatment=soma&_shape=array")
+    anesthesiology = next(row for row in soma if row["reviewer_specialty"] == "Anesthesiology")
+    assert (anesthesiology["uphold_rate_percent"], anesthesiology["ci_low"], anesthesiology["ci_high"]) == (100.0, 20.7, 100.0)
+    # over all 12 sample items, 10 upheld: 83.3%, 55.2% to 95.3%, and the KPI says so
+    dashboard = load_metadata(sample_db, "imr")["plugins"]["datasette-dashboards"]["imr-overview"]
+    kpi = get_json(datasette, "/imr.json?_shape=array&" + query_string(
+        {"sql": _chart_sql(dashboard["charts"]["kpi-uphold-rate"]["query"], {})}))
+    assert kpi[0]["rate"].startswith("83.3%<br>") and "55.2–95.3%, 12 items" in kpi[0]["rate"]
+    specialties = get_json(datasette, "/imr.json?_shape=array&" + query_string(
+        {"sql": _chart_sql(dashboard["charts"]["uphold-by-specialty"]["query"], {})}))
+    pain = next(row for row in specialties if row["specialty"] == "Pain Medicine")
+    assert (pain["items"], pain["upheld"], pain["ci_low"], pain["ci_high"], pain["group_size"]) == (
+        4, 4, 51.0, 100.0, "under 10 items")
+
+
+def test_reviewer_profiles_mark_a_profile_whose_interval_excludes_the_overall_rate(sample_db, tmp_path):
+    copy = tmp_path / "imr.db"
+    shutil.copy(sample_db, copy)
+    with sqlite3.connect(copy) as connection:  # 30 more overturned items for the Internal Medicine profile
+        case_id, = connection.execute("select id from cases where case_number = 'CM14-0039927'").fetchone()
+        connection.executemany(
+            "insert into disputed_items (case_id, position, description, decision) values (?, ?, 'Added item', 'Overturned')",
+            [(case_id, position) for position in range(100, 130)])
+    rows = get_json(make_datasette(copy), "/imr/reviewer_profiles.json?_shape=array&specialty=")
+    marked = {row["primary_specialty"]: row["compared_with_all"] for row in rows}
+    internal = next(row for row in rows if row["primary_specialty"] == "Internal Medicine")
+    # 1 of 31 upheld (0.6% to 16.2%) against 10 of 42 over every profile (23.8%)
+    assert (internal["items"], internal["upheld"], internal["ci_low"], internal["ci_high"],
+            internal["all_reviewers_percent"]) == (31, 1, 0.6, 16.2, 23.8)
+    assert marked["Internal Medicine"] == "below all reviewers" and internal["small_group"] is None
+    # and, with the overall rate pulled down to 23.8%, the profiles with all items upheld: Pain Medicine 4 of 4
+    # (51.0% to 100%) and Physical Medicine & Rehabilitation 2 of 2 (34.2% to 100%); not Occupational Medicine's
+    # 1 of 1 (20.7% to 100%) nor Anesthesiology's 2 of 4 (15.0% to 85.0%)
+    assert {key: value for key, value in marked.items() if value} == {
+        "Internal Medicine": "below all reviewers", "Pain Medicine": "above all reviewers",
+        "Physical Medicine & Rehabilitation": "above all reviewers"}
+
+
+def test_serving_a_database_behind_the_schema_warns(sample_db, tmp_path):
+    """`imrdb serve` never migrates (it opens the file read-only): on an older schema it says what to run."""
+    import contextlib
+
+    from imrdb.db.engine import downgrade, make_engine
+
+    old = tmp_path / "old.db"
+    shutil.copy(sample_db, old)
+    engine = make_engine(f"sqlite:///{old}")
+    downgrade(engine, "0007")
+    engine.dispose()
+    with contextlib.ExitStack() as stack:
+        host, port = _port_in_use(stack)  # so that the command ends after its checks
+        result = subprocess.run([sys.executable, "-m", "imrdb.cli", "serve", "--db", str(old), "--port", str(port)],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"warning: {old} has an older schema, without cases.days_to_decision, "
+                        f"cases.days_assigned_to_decision: the queries and charts that use them will fail; "
+                        f"run `imrdb migrate --db {old}` first"), result.stderr
+    assert lines[1].startswith("error: cannot serve on 127.0.0.1:") and len(lines) == 2
+
+
+def test_decision_timeliness_percentiles_and_limits(sample_db, tmp_path):
+    """Nearest-rank median and 90th percentile, the limit by priority, and what is left out, on letters
+    added with known days (plus the sample letter decided 2014-07-29, 116 days after its application)."""
+    copy = tmp_path / "imr.db"
+    shutil.copy(sample_db, copy)
+    letters = [("Standard", days) for days in (40, 10, 31, 20, 30)] + [("Expedited", days) for days in (4, 2, 3)]
+    letters += [("Standard", -5)]  # decided "before" its application: a date error, left out
+    with sqlite3.connect(copy) as connection:
+        connection.executemany(
+            "insert into cases (decision_date, decision_month, priority, days_to_decision, days_assigned_to_decision,"
+            " item_count, warning_count, source_path, source_sha256, source_format, ingested_at)"
+            " values ('2015-01-31', '2015-01', ?, ?, ?, 0, 0, 'added', ?, 'text', '2026-12-03')",
+            [(priority, days, days - 4, f"sha{index}") for index, (priority, days) in enumerate(letters)])
+    rows = get_json(make_datasette(copy), "/imr/decision_timeliness.json?_shape=array&from_month=2015-01&to_month=2015-01")
+    by_priority = {row["priority"]: row for row in rows}
+    columns = ("letters", "limit_days", "min_days", "median_days", "p90_days", "max_days", "within_limit",
+               "within_limit_percent", "ci_low", "ci_high", "within_limit_from_assignment", "small_group")
+    # 10, 20, 30, 31, 40: the median is the 3rd (30), the 90th percentile the 5th (40); 3 of 5 within
+    # 30 days (23.1% to 88.2%); from assignment (4 days fewer) 6, 16, 26, 27, 36: 4 of 5
+    assert [by_priority["Standard"][column] for column in columns] == [
+        5, 30, 10, 30, 40, 40, 3, 60.0, 23.1, 88.2, 4, "under 10 letters"]
+    # 2, 3, 4 against 3 days: 2 of 3; from assignment -2, -1, 0, of which the negative (a date error) do not count
+    assert [by_priority["Expedited"][column] for column in columns] == [
+        3, 3, 2, 3, 4, 4, 2, 66.7, 20.8, 93.9, 1, "under 10 letters"]
+    assert by_priority["Expedited"]["letters_with_assignment_date"] == 1
+    assert set(by_priority) == {"Standard", "Expedited"}

@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 
 from imrdb import __version__
 from imrdb.errors import DatabaseUnavailable, DatabaseURLError, MigrationError
+from imrdb.rates import register_functions
 
 DEFAULT_DB = "data/imr.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -68,6 +69,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable across crashes of the process under WAL
             cursor.execute("PRAGMA cache_size=-32000")  # 32 MB: the facet indexes stay in memory while writing
             cursor.close()
+            register_functions(dbapi_connection)  # wilson_low / wilson_high, as PostgreSQL has them (0008)
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
@@ -167,7 +169,9 @@ def make_reader(url: str) -> Engine:
     uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
 
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        connection = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        register_functions(connection)
+        return connection
 
     return _explain_connect_failures(create_engine("sqlite://", creator=connect), str(path))
 

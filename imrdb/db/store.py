@@ -290,14 +290,14 @@ class Store:
 
     # -- re-deriving -----------------------------------------------------------------------
 
-    def update_items(self, connection: Connection, values: list[dict]) -> None:
-        """Update derived item columns; each dict has `item_id` and the columns to set."""
+    def update_rows(self, connection: Connection, table, values: list[dict]) -> None:
+        """Update re-derived columns of `table`'s rows; each dict has the row's `id` and the columns to set."""
         if not values:
             return
-        columns = [key for key in values[0] if key != "item_id"]
+        columns = [key for key in values[0] if key != "id"]
         statement = (
-            update(disputed_items)
-            .where(disputed_items.c.id == bindparam("b_item_id"))
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
             .values({column: bindparam(f"b_{column}") for column in columns})
         )
         connection.execute(statement, [{f"b_{key}": value for key, value in row.items()} for row in values])
