@@ -190,11 +190,11 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(batch, clean_sn
     os.kill(workers[0], signal.SIGKILL)
     out, err = process.communicate(timeout=120)
     assert "Traceback" not in err
-    if out.strip() == "399 ingested, 0 unchanged, 0 replaced, 1 failed (400 files)":  # it died on a file
+    if out.strip() == "399 ingested, 0 unchanged, 0 duplicate, 0 replaced, 1 failed (400 files)":  # it died on a file
         assert process.returncode == 1 and len(err.strip().splitlines()) == 1
         assert err.startswith("failed: ") and KILLED_ITS_READER in err, err
     else:  # it died between files: nothing to blame, its task went to the new worker
-        assert out.strip() == "400 ingested, 0 unchanged, 0 replaced, 0 failed (400 files)", out + err
+        assert out.strip() == "400 ingested, 0 unchanged, 0 duplicate, 0 replaced, 0 failed (400 files)", out + err
         assert process.returncode == 0 and err == "", err
     _assert_gone(workers)
     with sqlite3.connect(db) as connection:

@@ -18,7 +18,7 @@ from imrdb.db.engine import make_engine, migrate
 from imrdb.db.models import cases, disputed_items, guideline_citations, reviewers
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, Store
 from imrdb.ingest import parse_file
-from imrdb.rows import LetterRows
+from imrdb.rows import LetterRows, letter_hash
 from imrdb.sources import sha256_of
 from conftest import SAMPLES, postgres_schema
 
@@ -195,6 +195,7 @@ def _changed(letter: LetterRows) -> LetterRows:
     changed.case["source_sha256"] = "f" * 64
     changed.items, changed.citations = changed.items[:1], changed.citations[:1]
     changed.case["item_count"] = 1
+    changed.letter_sha256 = letter_hash(changed.facts())  # a different letter, not a copy
     return changed
 
 
@@ -230,9 +231,9 @@ def test_a_concurrent_writers_conflict_in_copy_is_retried(postgres_url, second, 
         attempts: list[str] = []
         write_once = late_store._write
 
-        def recording_write(connection, letters, run_id):
+        def recording_write(connection, letters, run_id, known=()):
             try:
-                result = write_once(connection, letters, run_id)
+                result = write_once(connection, letters, run_id, known)
             except Exception as error:
                 attempts.append(type(error).__name__)
                 raise
