@@ -126,6 +126,55 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapsh
         assert statuses == ["killed", "finished"]  # the dead run is not left "running"
 
 
+# An ingest killed (kill -9) inside its final build: the build's transaction has rebuilt the full-text
+# index of disputed items, not yet committed, when the process dies.
+KILLED_IN_FINAL_BUILD = """
+import os, signal, sys
+from sqlalchemy.engine import Connection
+from imrdb.cli import app
+run = Connection.exec_driver_sql
+def exec_driver_sql(self, statement, *args, **kwargs):
+    result = run(self, statement, *args, **kwargs)
+    if "disputed_items_fts" in statement and "'rebuild'" in statement:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+Connection.exec_driver_sql = exec_driver_sql
+app(sys.argv[1:])
+"""
+
+
+def _schema(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("select type, name, tbl_name, sql from sqlite_master "
+                                  "where type in ('index', 'trigger') order by name").fetchall()
+
+
+def test_an_ingest_killed_in_its_final_build_is_completed_by_the_next_run(batch, clean_snapshot, tmp_path):
+    """A first ingest into a new database builds the facet and full-text indexes once, at its end, in one
+    transaction: killed there, it leaves every letter stored and the build undone, and the next run (here,
+    with nothing new to ingest) builds it before anything else."""
+    db = tmp_path / "killed-in-build.db"
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_FINAL_BUILD, "ingest", str(batch), "--db", str(db),
+                             "--batch-size", "64", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert _stored(db) == 400
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select status from ingest_runs").fetchall() == [("indexing",)]
+        assert connection.execute("select count(*) from sqlite_master where name = 'disputed_items_ad'").fetchone() == (0,)
+        assert connection.execute("select count(*) from disputed_items_fts where disputed_items_fts match 'medically'"
+                                  ).fetchone() == (0,)  # the rebuild was rolled back with the process
+    rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.stdout.strip() == "0 ingested, 400 unchanged, 0 duplicate, 0 replaced, 0 failed (400 files)", rerun.stderr
+    assert snapshot(db) == clean_snapshot
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select status from ingest_runs order by id").fetchall() == [("killed",), ("finished",)]
+    reference = tmp_path / "incremental.db"  # the same schema as a database filled letter by letter
+    ingest([sorted(batch.iterdir())[0]], str(reference), workers=1)
+    ingest([batch], str(reference), workers=1)
+    assert _schema(db) == _schema(reference)
+
+
 def _assert_gone(pids: list[int], within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     alive = list(pids)
@@ -318,7 +367,7 @@ def test_two_ingests_at_once_store_everything_once(batch, db_url):
     with engine.connect() as connection:
         assert connection.execute(text("select count(*), count(distinct case_number) from cases")).one() == (400, 400)
         assert connection.execute(text("select count(*) from disputed_items")).scalar_one() == 400 // 5 * 12
-        runs = connection.execute(text("select ingested + unchanged + replaced, failed from ingest_runs")).all()
+        runs = connection.execute(text("select ingested + unchanged + duplicate + replaced, failed from ingest_runs")).all()
     engine.dispose()
     assert sorted(runs) == [(400, 0), (400, 0)]
 

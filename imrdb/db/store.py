@@ -244,7 +244,8 @@ class Store:
                 self._reviewer_ids.clear()
                 outcomes.append(error)
         with self.engine.begin() as connection:
-            self._write(connection, [], run_id, known)
+            if known:
+                self._write(connection, [], run_id, known)
             self._record_failures(connection, failures, run_id)
         return outcomes
 
