@@ -298,7 +298,7 @@ def test_a_file_that_kills_or_hangs_its_parser_costs_only_itself(batch, tmp_path
                                  "--file-time-limit", "2"], cwd=ROOT, capture_output=True, text=True, timeout=250)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         counts = "397 ingested, 0 unchanged" if attempt == "first" else "0 ingested, 397 unchanged"
-        assert result.stdout.strip() == f"{counts}, 0 replaced, 3 failed (400 files)"
+        assert result.stdout.strip() == f"{counts}, 0 duplicate, 0 replaced, 3 failed (400 files)"
         assert result.stderr.splitlines() == [f"failed: {letters / name}: {reason}" for name in POISONOUS]
     with sqlite3.connect(db) as connection:
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
