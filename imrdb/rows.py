@@ -7,7 +7,6 @@ is computed before the single writer sees it.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 from imrdb import __version__
@@ -71,8 +70,24 @@ def letter_facts(case: dict, reviewer: dict | None, items: list[dict], citations
     ]
 
 
+_FIELD, _ITEM, _CITATION = "\x1f", "\x1e", "\x1d"  # separators: clean.py unwraps text with str.split(), which drops them
+
+
+def _token(value) -> str:
+    if value is None:
+        return "\x00"
+    if isinstance(value, bool):  # before int: True is an int
+        return "\x01T" if value else "\x01F"
+    return value if isinstance(value, str) else f"\x02{value!r}"
+
+
 def letter_hash(facts: list) -> str:
-    return hashlib.sha256(json.dumps(facts, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    """SHA-256 of `letter_facts`: equal facts, equal hash. (Joined by hand: json.dumps took 34 us a letter.)"""
+    case, reviewer, items = facts
+    text = _FIELD.join([*map(_token, case), _token(reviewer)]) + _ITEM + _ITEM.join(
+        _FIELD.join([*map(_token, item[:-1]), _CITATION.join(_FIELD.join(map(_token, citation)) for citation in item[-1])])
+        for item in items)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def changed_fields(old: list, new: list) -> list[str]:

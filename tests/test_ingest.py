@@ -551,7 +551,7 @@ def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
     ingest([SAMPLES], db_url, workers=2)
     out = tmp_path / "snapshot.db"
     counts = export_sqlite(db_url, out)
-    assert (counts["cases"], counts["disputed_items"]) == (5, 12)
+    assert (counts["cases"], counts["disputed_items"], counts["source_files"]) == (5, 12, 5)
     snapshot = f"sqlite:///{out}"
     query = """select c.case_number, c.outcome, i.position, i.description, i.decision
                from disputed_items i join cases c on c.id = i.case_id order by i.id"""
@@ -562,6 +562,8 @@ def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
     assert rows(snapshot, "select count(*) from disputed_items_fts where disputed_items_fts match 'carisoprodol'") == [(3,)]
     with pytest.raises(Exception, match="already exists"):
         export_sqlite(db_url, out)
+    again = ingest([SAMPLES], snapshot, workers=1)  # the snapshot knows its files too
+    assert (again.ingested, again.unchanged) == (0, 5)
 
 
 @pytest.mark.parametrize("given,found", [

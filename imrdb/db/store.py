@@ -577,10 +577,11 @@ FULL_TEXT = {"cases": ("case_summary",), "disputed_items": ("description", "rati
 
 
 # Indexes a bulk load builds at its end: every index on the letter tables that only serves readers. Kept while
-# loading: the unique ones (the writer's own checks) and the citations' case_id (deleting a replaced case's rows).
-DEFERRED_INDEXES = tuple(index for table in (cases, disputed_items, guideline_citations) for index in
+# loading: the unique ones and source_files' letter hash (the writer's own checks), and the citations' case_id
+# (deleting a replaced case's rows).
+DEFERRED_INDEXES = tuple(index for table in (cases, disputed_items, guideline_citations, source_files) for index in
                          sorted(table.indexes, key=lambda index: index.name)
-                         if index.name != "ix_guideline_citations_case_id")
+                         if index.name not in ("ix_guideline_citations_case_id", "ix_source_files_letter_sha256"))
 
 
 def full_text_triggers(table: str) -> dict[str, str]:
