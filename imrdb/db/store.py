@@ -313,14 +313,14 @@ class Store:
                                                  "new_sha256": letter.sha256, "new_path": letter.source_path,
                                                  "changed_fields": changed, "ingest_run_id": run_id,
                                                  "replaced_at": stamp}))
-                    latest[number] = index
+                    latest[number], owner[index] = index, ("new", index)
             else:
                 if number:
                     latest[number] = index
                 owner[index] = ("new", index)
             if outcomes[index] != UNCHANGED:
-                by_sha.setdefault(letter.sha256, owner[index] or ("new", index))
-                by_letter.setdefault(letter.letter_sha256, owner[index] or ("new", index))
+                by_sha.setdefault(letter.sha256, owner[index])
+                by_letter.setdefault(letter.letter_sha256, owner[index])
 
         # the newest version of each case is written: over the stored case (same id), or as a new one
         written = sorted({*latest.values(), *(index for index, letter in enumerate(letters)
@@ -347,15 +347,13 @@ class Store:
         self._write_items(connection, [(case_of[index], letters[index]) for index in written], index_now)
 
         def case_id(index: int) -> int:
+            """The case of a letter: any version of a case number's letter is the case that number has now."""
             kind, value = owner[index]
             if kind == "id":
                 return value
             number = letters[value].case_number
             return case_of[latest[number]] if number else case_of[value]
 
-        for index in range(len(letters)):  # the letter of each version is the case its number has now
-            if owner[index] is None:
-                owner[index] = ("new", index)
         if replacements:
             connection.execute(insert(case_replacements),
                                [{**row, "case_id": case_id(index)} for index, row in replacements])
