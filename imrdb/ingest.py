@@ -1,8 +1,8 @@
 """The library API behind `imrdb ingest`: files -> text -> Letter -> rows -> database.
 
 The main process walks the folders and hands the paths, a chunk at a time, to worker processes.
-A worker reads and hashes each file, skips those whose hash is stored already (it asks the
-database itself, read-only), and parses the rest. The main process is the single writer: it
+A worker reads and hashes each file, skips those whose bytes were ingested before, from any path
+(it asks the database's source_files itself, read-only), and parses the rest. The main process is the single writer: it
 writes the workers' rows a batch per transaction while they read and parse the next chunks.
 A bounded number of chunks is in flight at once, so memory stays flat whatever the batch.
 """

@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from imrdb.db.store import DEFERRED_INDEXES
 from imrdb.errors import ParseError
 from imrdb.ingest import KILLED_ITS_READER, TOO_SLOW, ingest
 from imrdb.letter import Letter
@@ -433,6 +434,9 @@ def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, 
     totals = [out for out, _ in outputs]
     assert all("0 failed" in out for out in totals)
     assert snapshot(db) == clean_snapshot
+    # both began as bulk loads of a new database: whichever ended last built the indexes
+    present = {name for _, name, _, _ in _schema(db)}
+    assert {index.name for index in DEFERRED_INDEXES} <= present and "disputed_items_ad" in present
 
 
 # -- the database's machine fails mid-run ------------------------------------------------------

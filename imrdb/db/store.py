@@ -1,9 +1,14 @@
 """Write letters' rows idempotently, a batch per transaction, from one writer.
 
-- A file whose content hash is stored already is unchanged: nothing is written.
-- A letter whose case number is stored with other content replaces that case's rows.
+- Every file that gave a letter is noted in source_files by the SHA-256 of its bytes: a file whose
+  bytes were seen before is unchanged (only noted as seen again, at its path).
+- A letter whose facts equal a stored letter's (another file of the same letter) is a duplicate: its
+  file is listed among the case's sources, nothing else is written.
+- A letter whose case number is stored with other facts replaces that case's rows in place (same id),
+  and the change is recorded in case_replacements.
 - Each letter is written whole or not at all; a batch that fails is retried letter by letter, so
   one bad letter costs only itself.
+- Into an empty SQLite database, a bulk load defers the facet and full-text indexes to one build at its end.
 """
 
 from __future__ import annotations
