@@ -111,7 +111,7 @@ def serve(
 ) -> None:
     """Browse and query the database in Datasette (read-only)."""
     from imrdb import serve as serving
-    from imrdb.db.engine import database_url, sqlite_path
+    from imrdb.db.engine import check_sqlite_database, database_url, sqlite_path
 
     try:
         path = sqlite_path(database_url(db))
@@ -120,6 +120,9 @@ def serve(
         if serving.is_public(host):
             err.print(f"[yellow]warning:[/yellow] serving on {escape(host)}: anyone who can reach this machine can "
                       "read the database")
+        check_sqlite_database(path)
+        if serving.indexes_pending(path):
+            err.print(f"[yellow]warning:[/yellow] {escape(serving.INDEXES_PENDING.format(path=path))}")
         serving.serve(path, host=host, port=port, immutable=immutable, allow_robots=allow_robots)
     except ImrdbError as error:
         fail(str(error))

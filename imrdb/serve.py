@@ -14,6 +14,7 @@ datasette-metadata.yml configures under `plugins: imrdb:`:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import ipaddress
 import re
@@ -57,6 +58,18 @@ def checkpoint(path: Path) -> None:
     """Fold the write-ahead log into the database file, so an immutable open sees every row."""
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def indexes_pending(path: Path) -> bool:
+    """Whether a first ingest's index build is still to come: it is running, or was stopped in it (read-only)."""
+    from imrdb.db.store import SCHEMA_NAMES, build_pending
+
+    with contextlib.closing(sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)) as connection:
+        return build_pending(row[0] for row in connection.execute(SCHEMA_NAMES))
+
+
+INDEXES_PENDING = ("{path}: the search and facet indexes are not built yet (a first ingest is still loading, or was "
+                   "stopped before its end): letters show, but search finds them once an ingest completes the build")
 
 
 METADATA_DATABASE = "imr"  # the name datasette-metadata.yml is written for

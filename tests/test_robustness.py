@@ -10,6 +10,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from imrdb.errors import ParseError
 from imrdb.ingest import KILLED_ITS_READER, TOO_SLOW, ingest
 from imrdb.letter import Letter
 from imrdb.parse import parse_letter
-from imrdb.serve import make_datasette
+from imrdb.serve import indexes_pending, make_datasette
 from imrdb.workers import DIED
 from conftest import REAL_DEV, ROOT, SAMPLES, sample
 
@@ -164,10 +165,17 @@ def test_an_ingest_killed_in_its_final_build_is_completed_by_the_next_run(batch,
         assert connection.execute("select count(*) from sqlite_master where name = 'disputed_items_ad'").fetchone() == (0,)
         assert connection.execute("select count(*) from disputed_items_fts where disputed_items_fts match 'medically'"
                                   ).fetchone() == (0,)  # the rebuild was rolled back with the process
+    assert indexes_pending(db)
+    with socket.socket() as busy:  # serve says so (and then, here, that the port is taken)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        served = subprocess.run(IMRDB + ["serve", "--db", str(db), "--port", str(busy.getsockname()[1])], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+    assert served.returncode == 1 and "the search and facet indexes are not built yet" in served.stderr, served.stderr
     rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
                            capture_output=True, text=True, timeout=300)
     assert rerun.stdout.strip() == "0 ingested, 400 unchanged, 0 duplicate, 0 replaced, 0 failed (400 files)", rerun.stderr
-    assert snapshot(db) == clean_snapshot
+    assert snapshot(db) == clean_snapshot and not indexes_pending(db)
     with sqlite3.connect(db) as connection:
         assert connection.execute("select status from ingest_runs order by id").fetchall() == [("killed",), ("finished",)]
     reference = tmp_path / "incremental.db"  # the same schema as a database filled letter by letter

@@ -524,9 +524,7 @@ class Store:
             return self._pending(connection)
 
     def _pending(self, connection: Connection) -> bool:
-        present = set(connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')").scalars())
-        wanted = {index.name for index in DEFERRED_INDEXES} | {name for table in FULL_TEXT for name in full_text_triggers(table)}
-        return not wanted <= present
+        return build_pending(connection.exec_driver_sql(SCHEMA_NAMES).scalars())
 
     def finish_bulk_load(self) -> bool:
         """Build what a bulk load left for the end, in one transaction: the facet indexes, the full-text
@@ -585,6 +583,16 @@ FULL_TEXT = {"cases": ("case_summary",), "disputed_items": ("description", "rati
 DEFERRED_INDEXES = tuple(index for table in (cases, disputed_items, guideline_citations, source_files) for index in
                          sorted(table.indexes, key=lambda index: index.name)
                          if index.name not in ("ix_guideline_citations_case_id", "ix_source_files_letter_sha256"))
+
+
+SCHEMA_NAMES = "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')"
+
+
+def build_pending(present: Iterable[str]) -> bool:
+    """Given the names of a SQLite database's indexes and triggers (SCHEMA_NAMES): whether a bulk load's
+    build is still to do (a deferred index or full-text trigger is missing)."""
+    wanted = {index.name for index in DEFERRED_INDEXES} | {name for table in FULL_TEXT for name in full_text_triggers(table)}
+    return not wanted <= set(present)
 
 
 def full_text_triggers(table: str) -> dict[str, str]:
