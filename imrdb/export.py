@@ -7,13 +7,15 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from imrdb.db.engine import current_revision, database_url, head_revision, make_engine, migrate, open_existing
-from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
+from imrdb.db.models import (case_replacements, cases, disputed_items, drug_names, guideline_citations, ingest_errors,
+                              ingest_runs, reviewers, source_files)
 from imrdb.db.store import FULL_TEXT
 from imrdb.errors import ImrdbError
 from imrdb.serve import checkpoint
 
 # parents before children, so foreign keys hold at every step
-TABLES = (ingest_runs, reviewers, drug_names, cases, disputed_items, guideline_citations, ingest_errors)
+TABLES = (ingest_runs, reviewers, drug_names, cases, disputed_items, guideline_citations, source_files,
+          case_replacements, ingest_errors)
 CHUNK = 2000
 
 

@@ -1,8 +1,8 @@
 """The library API behind `imrdb ingest`: files -> text -> Letter -> rows -> database.
 
 The main process walks the folders and hands the paths, a chunk at a time, to worker processes.
-A worker reads and hashes each file, skips those whose hash is stored already (it asks the
-database itself, read-only), and parses the rest. The main process is the single writer: it
+A worker reads and hashes each file, skips those whose bytes were ingested before, from any path
+(it asks the database's source_files itself, read-only), and parses the rest. The main process is the single writer: it
 writes the workers' rows a batch per transaction while they read and parse the next chunks.
 A bounded number of chunks is in flight at once, so memory stays flat whatever the batch.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from imrdb.db.engine import database_url, make_engine, make_reader, migrate
-from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, known_hashes
+from imrdb.db.store import DUPLICATE, INGESTED, REPLACED, UNCHANGED, FailedFile, KnownFile, Store, known_hashes
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
@@ -46,6 +46,7 @@ class IngestReport:
     files_seen: int = 0
     ingested: int = 0
     unchanged: int = 0
+    duplicate: int = 0
     replaced: int = 0
     failed: int = 0
     failures: list[FailedFile] = field(default_factory=list)
@@ -54,16 +55,16 @@ class IngestReport:
     @property
     def counts(self) -> dict[str, int]:
         return {"files_seen": self.files_seen, "ingested": self.ingested, "unchanged": self.unchanged,
-                "replaced": self.replaced, "failed": self.failed}
+                "duplicate": self.duplicate, "replaced": self.replaced, "failed": self.failed}
 
     def summary(self) -> str:
-        text = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.replaced} replaced, "
-                f"{self.failed} failed ({self.files_seen} files)")
+        text = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.duplicate} duplicate, "
+                f"{self.replaced} replaced, {self.failed} failed ({self.files_seen} files)")
         return text + (" - interrupted, the rest was not read" if self.interrupted else "")
 
 
-# What a worker makes of one file: its rows, the reason it failed, or None when it is stored already.
-FileResult = LetterRows | FailedFile | None
+# What a worker makes of one file: its rows, the reason it failed, or a note that its bytes were ingested before.
+FileResult = LetterRows | FailedFile | KnownFile
 
 
 def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> LetterRows | FailedFile:
@@ -71,7 +72,7 @@ def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> Lette
     try:
         text, fmt = text_of(data, source_format, path)
         source = SourceText(path, fmt, sha256, text)
-        return letter_rows(parse_letter(text, fmt, path), source)
+        return letter_rows(parse_letter(text, fmt, path), source, len(data))
     except LetterError as error:
         return FailedFile(path, sha256, error.stage, error.reason)
     except RecursionError:
@@ -81,7 +82,7 @@ def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> Lette
 
 
 class ChunkReader:
-    """Worker side: read, hash and parse a chunk of files, skipping content the database has.
+    """Worker side: read, hash and parse a chunk of files, skipping files whose bytes were ingested before.
 
     Each worker process has its own read-only connection (made on first use, never shared across
     a fork). The check is only to save work: the writer checks again inside its transaction.
@@ -119,11 +120,13 @@ class ChunkReader:
                 results.append(FailedFile(path, None, error.stage, error.reason))
                 continue
             read.append((len(results), path, sha256_of(data), data))
-            results.append(None)
+            results.append(None)  # filled in below
         mark(IDLE)
         stored = self.known([sha256 for _, _, sha256, _ in read]) if read else set()
         for index, path, sha256, data in read:
-            if sha256 not in stored:
+            if sha256 in stored:
+                results[index] = KnownFile(path, sha256, len(data))
+            else:
                 mark(index)
                 results[index] = parse_file(path, chunk[index].format, sha256, data)
         mark(IDLE)
@@ -220,6 +223,10 @@ class Ingester:
             store = Store(engine)
             store.refresh_drug_names(drug_name_rows())
             report = IngestReport(run_id=store.start_run(paths))
+            store.fill_letter_hashes()  # once, for a database an older imrdb made
+            if store.bulk_load_pending() and not store.others_running(report.run_id):
+                store.finish_bulk_load()  # a bulk load killed before its end: build what it left, then go on
+            store.begin_bulk_load()  # a new or empty database: indexes built once, at the end
             reader = ChunkReader(self.url, self.max_bytes)
             workers = None
             if self.workers > 1:
@@ -232,7 +239,8 @@ class Ingester:
                 with _fewer_collections():
                     self._run(store, paths, report, workers, reader)
                 status = "interrupted" if report.interrupted else "finished"
-                if report.ingested or report.replaced:
+                built = store.claim_final_build(report.run_id, status) and store.finish_bulk_load()
+                if built or report.ingested or report.replaced:
                     store.refresh_statistics()
             except DatabaseUnavailable as error:  # the disk filled, the server went away, ...
                 raise DatabaseUnavailable(f"{error}; {stopped_after(report)}") from None
@@ -276,9 +284,10 @@ class Ingester:
         """Write one batch; False when the run must stop (--strict and something failed)."""
         letters = [result for result in results if isinstance(result, LetterRows)]
         failures = [result for result in results if isinstance(result, FailedFile)]
-        outcomes = store.write_batch(letters, failures, report.run_id) if letters or failures else []
+        known = [result for result in results if isinstance(result, KnownFile)]
+        outcomes = store.write_batch(letters, failures, report.run_id, known)
         report.files_seen += len(results)  # counted once written: a batch the database refused was not seen through
-        report.unchanged += sum(1 for result in results if result is None)
+        report.unchanged += len(known)
         store_failures = []
         for letter, outcome in zip(letters, outcomes):
             if outcome == INGESTED:
@@ -287,6 +296,8 @@ class Ingester:
                 report.replaced += 1
             elif outcome == UNCHANGED:
                 report.unchanged += 1
+            elif outcome == DUPLICATE:
+                report.duplicate += 1
             else:
                 store_failures.append(FailedFile(letter.case["source_path"], letter.sha256, "store",
                                                  f"could not be stored: {outcome}"))

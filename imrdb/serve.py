@@ -63,6 +63,18 @@ def checkpoint(path: Path) -> None:
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def indexes_pending(path: Path) -> bool:
+    """Whether a first ingest's index build is still to come: it is running, or was stopped in it (read-only)."""
+    from imrdb.db.store import SCHEMA_NAMES, build_pending
+
+    with contextlib.closing(sqlite3.connect(f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro", uri=True)) as connection:
+        return build_pending(row[0] for row in connection.execute(SCHEMA_NAMES))
+
+
+INDEXES_PENDING = ("{path}: the search and facet indexes are not built yet (a first ingest is still loading, or was "
+                   "stopped before its end): letters show, but search finds them once an ingest completes the build")
+
+
 METADATA_DATABASE = "imr"  # the name datasette-metadata.yml is written for
 _DATABASE_LINK = re.compile(r"(?<=[(\"'])/imr(?=[/?#\"')])")
 
@@ -136,10 +148,8 @@ def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = 
     import uvicorn
 
     check_sqlite_database(path)
-    missing = missing_columns(path)
-    if missing:  # serving never migrates (read-only): say what will not work, and what to run
-        print(f"warning: {path} has an older schema, without {', '.join(missing)}: the queries and charts that use "
-              f"them will fail; run `imrdb migrate --db {path}` first", file=sys.stderr, flush=True)
+    for warning in schema_warnings(path):
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
     if immutable:
         checkpoint(path)
     datasette = make_datasette(path, immutable=immutable, allow_robots=allow_robots)
@@ -149,8 +159,22 @@ def serve(path: Path, host: str = LOOPBACK, port: int = 8001, immutable: bool = 
     server.run(sockets=[listening])
 
 
+def schema_warnings(path: Path) -> list[str]:
+    """What a user should know before browsing this file: serving never migrates (read-only), so an
+    older schema is named with what to run; on a current schema, a first ingest's pending index build.
+    (An older schema lacks newer indexes too, so its indexes are not judged.)"""
+    missing = missing_columns(path)
+    if missing:
+        return [f"{path} has an older schema, without {', '.join(missing)}: the queries and charts that use "
+                f"them will fail; run `imrdb migrate --db {path}` first"]
+    if indexes_pending(path):
+        return [INDEXES_PENDING.format(path=path)]
+    return []
+
+
 def missing_columns(path: Path) -> list[str]:
-    """The schema's table.column names (imrdb.db.models) that the SQLite file lacks: an older revision.
+    """The schema's tables and table.column names (imrdb.db.models) that the SQLite file lacks: an older
+    revision. A missing table is named once ("table source_files"), not column by column.
     Read from the file's own table list, which is quick (Alembic's revision scan would add 0.3 s to start-up)."""
     from imrdb.db.models import metadata
 
@@ -158,8 +182,10 @@ def missing_columns(path: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(uri, uri=True)) as connection:
         stored = {name for name, in connection.execute("select m.name || '.' || c.name from sqlite_master m, "
                                                        "pragma_table_info(m.name) c where m.type = 'table'")}
-    return [f"{table.name}.{column.name}" for table in metadata.sorted_tables for column in table.columns
-            if f"{table.name}.{column.name}" not in stored]
+    tables = {name.split(".", 1)[0] for name in stored}
+    return [f"table {table.name}" for table in metadata.sorted_tables if table.name not in tables] + [
+        f"{table.name}.{column.name}" for table in metadata.sorted_tables if table.name in tables
+        for column in table.columns if f"{table.name}.{column.name}" not in stored]
 
 
 # why a bind failed, and what to do about it

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from imrdb.db.engine import current_revision, downgrade, make_engine, migrate
+from imrdb.db.engine import current_revision, downgrade, head_revision, make_engine, migrate, revisions
 import imrdb.ingest
 from imrdb.ingest import ingest
 from conftest import DEV_FACTS, REAL_DEV, ROOT, SAMPLES, sample
@@ -114,13 +114,140 @@ def test_the_same_letter_twice_in_one_batch_is_stored_once(db_url, tmp_path):
     (tmp_path / "b.txt").write_text(letter)  # an identical copy
     (tmp_path / "c.txt").write_text(letter.replace("Upheld", "Overturned"))  # a corrected copy, same case
     report = ingest([tmp_path], db_url, workers=1)
-    assert (report.ingested, report.unchanged, report.replaced, report.failed) == (1, 1, 1, 0)
+    assert (report.ingested, report.unchanged, report.duplicate, report.replaced, report.failed) == (1, 1, 0, 1, 0)
     assert rows(db_url, "select source_path from cases") == [(str(tmp_path / "c.txt"),)]
+    assert _replacements(db_url) == [("CM14-0039927", "a.txt", "c.txt", ["outcome", "item 1 decision"])]
     (tmp_path / "c.txt").unlink()
-    again = ingest([tmp_path], db_url, workers=1)  # a.txt's content is new again: it replaces c.txt's
-    assert (again.ingested, again.unchanged, again.replaced) == (0, 1, 1)
+    again = ingest([tmp_path], db_url, workers=1)  # a.txt was ingested before: unchanged, whatever the case holds now
+    assert (again.ingested, again.unchanged, again.duplicate, again.replaced) == (0, 2, 0, 0)
     assert rows(db_url, "select count(*) from cases") == [(1,)]
-    assert rows(db_url, "select source_path from cases") == [(str(tmp_path / "a.txt"),)]
+    assert rows(db_url, "select source_path from cases") == [(str(tmp_path / "c.txt"),)]
+
+
+def _replacements(url: str) -> list[tuple]:
+    found = rows(url, "select case_number, old_path, new_path, changed_fields from case_replacements order by id")
+    return [(number, Path(old).name, Path(new).name, json.loads(fields) if isinstance(fields, str) else fields)
+            for number, old, new, fields in found]
+
+
+def _sources(url: str) -> dict[str, list[tuple[str, str]]]:
+    """case number (or id) -> [(file name, outcome)] of its source files, in the order they were recorded."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for number, path, outcome in rows(url, "select coalesce(c.case_number, cast(c.id as varchar(20))), f.path, f.outcome "
+                                           "from source_files f join cases c on c.id = f.case_id order by f.id"):
+        found.setdefault(number, []).append((Path(path).name, outcome))
+    return found
+
+
+def copies_folder(folder: Path, letters: list[Path]) -> Path:
+    """Each letter as three files that differ only in trailing bytes (downloaded three times), plus, for a
+    PDF, its text export: the same letter four times over."""
+    from imrdb.sources import FORMATS, text_of
+
+    folder.mkdir(parents=True)
+    for letter in letters:
+        data = letter.read_bytes()
+        for copy, tail in enumerate([b"", b"\n", b"\n%%EOF\n" if letter.suffix == ".pdf" else b"\n\n"]):
+            (folder / f"{letter.stem}-{copy}{letter.suffix}").write_bytes(data + tail)
+        if letter.suffix == ".pdf":
+            (folder / f"{letter.stem}-export.txt").write_text(text_of(data, FORMATS[".pdf"], str(letter))[0])
+    return folder
+
+
+@pytest.mark.parametrize("workers, batch_size", [(1, 1000), (2, 3)], ids=["one process", "two workers, small batches"])
+def test_copies_of_a_letter_are_one_case_and_a_reingest_parses_nothing(db_url, tmp_path, monkeypatch, workers, batch_size):
+    """The same letter in several files: one case that keeps its first file (in path order, however the
+    workers finish) and lists the others; the unchanged folder again is all unchanged, nothing replaced."""
+    letters = sorted(SAMPLES.glob("*.txt"))[:3] + sorted(REAL_DEV.glob("*.pdf"))[:2]
+    folder = copies_folder(tmp_path / "copies", letters)
+    pdfs = len(letters) - 3
+    first = ingest([folder], db_url, workers=workers, batch_size=batch_size)
+    assert (first.ingested, first.unchanged, first.duplicate, first.replaced, first.failed) == (
+        len(letters), 0, 2 * len(letters) + pdfs, 0, 0)
+    assert first.summary() == (f"{len(letters)} ingested, 0 unchanged, {2 * len(letters) + pdfs} duplicate, 0 replaced, "
+                               f"0 failed ({3 * len(letters) + pdfs} files)")
+    cases = rows(db_url, "select source_path from cases order by id")
+    assert [Path(path).name for (path,) in cases] == [f"{letter.stem}-0{letter.suffix}" for letter in letters]
+    sources = _sources(db_url)
+    assert len(sources) == len(letters) and all(
+        names[0][1] == "ingested" and {outcome for _, outcome in names[1:]} == {"duplicate"} for names in sources.values())
+    assert sorted(len(names) for names in sources.values()) == sorted([3] * 3 + [4] * pdfs)
+    assert rows(db_url, "select duplicate from ingest_runs") == [(2 * len(letters) + pdfs,)]
+
+    def parse_file(path, *args):
+        raise AssertionError(f"{path} was ingested before and was parsed again")
+
+    monkeypatch.setattr(imrdb.ingest, "parse_file", parse_file)  # forked workers inherit it
+    again = ingest([folder], db_url, workers=workers, batch_size=batch_size)
+    assert (again.ingested, again.unchanged, again.duplicate, again.replaced, again.failed) == (
+        0, 3 * len(letters) + pdfs, 0, 0, 0)
+    assert rows(db_url, "select source_path from cases order by id") == cases
+    assert rows(db_url, "select count(*) from case_replacements") == [(0,)]
+    assert rows(db_url, "select count(*) from source_files where last_seen_at > first_seen_at") == [(3 * len(letters) + pdfs,)]
+
+
+def test_a_corrected_letter_replaces_its_case_and_says_what_changed(db_url, tmp_path):
+    """Only a letter that differs replaces: the case keeps its id, the change is recorded, and an old
+    version met again later (a stale copy) is a duplicate that leaves the correction in place."""
+    original = sample("003").read_text()
+    corrected = original.replace("Upheld", "Overturned").replace("02/11/2014", "02/12/2014")
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "v1" / "letter.txt").write_text(original)
+    ingest([tmp_path / "v1"], db_url, workers=1)
+    (case_id,) = rows(db_url, "select id from cases")[0]
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "letter.txt").write_text(corrected)
+    report = ingest([tmp_path / "v2"], db_url, workers=1)
+    assert (report.ingested, report.duplicate, report.replaced) == (0, 0, 1)
+    assert rows(db_url, "select id, source_path from cases") == [(case_id, str(tmp_path / "v2" / "letter.txt"))]
+    changed = _replacements(db_url)[0][3]
+    assert "outcome" in changed and "item 1 decision" in changed
+    assert rows(db_url, "select case_id, old_sha256 != new_sha256 from case_replacements") == [(case_id, True)]
+    (tmp_path / "stale").mkdir()
+    (tmp_path / "stale" / "letter-again.txt").write_text(original + "\n")  # the first version, other bytes
+    stale = ingest([tmp_path / "stale"], db_url, workers=1)
+    assert (stale.ingested, stale.duplicate, stale.replaced) == (0, 1, 0)
+    assert rows(db_url, "select i.decision from disputed_items i") == [("Overturned",)]
+    assert _sources(db_url) == {"CM14-0039927": [("letter.txt", "ingested"), ("letter.txt", "replaced"),
+                                                 ("letter-again.txt", "duplicate")]}
+    everything = ingest([tmp_path], db_url, workers=2)
+    assert (everything.ingested, everything.unchanged, everything.duplicate, everything.replaced) == (0, 3, 0, 0)
+
+
+def test_a_database_made_before_source_files_keeps_its_files_unchanged(db_url, tmp_path):
+    """Revision 0009 copies the stored cases into source_files: a database an older imrdb made says
+    "unchanged" for its files, and a copy of a stored letter (its letter hash unknown) is a duplicate."""
+    folder = tmp_path / "letters"
+    shutil.copytree(SAMPLES, folder)
+    ingest([folder], db_url, workers=1)
+    engine = make_engine(db_url)
+    try:
+        downgrade(engine, "0007")
+        migrate(engine)
+    finally:
+        engine.dispose()
+    assert rows(db_url, "select count(*), count(size), count(letter_sha256) from source_files") == [(5, 0, 0)]
+    (folder / "zz-copy.txt").write_text(sample("002").read_text() + "\n")
+    again = ingest([folder], db_url, workers=2)
+    assert (again.ingested, again.unchanged, again.duplicate, again.replaced, again.failed) == (0, 5, 1, 0, 0)
+
+
+def test_a_refused_file_is_not_remembered_so_the_next_run_tries_it_again(db_url, tmp_path):
+    """Only files that gave a letter go into source_files: a refused one ("needs OCR first", not a
+    letter) is read again by every run, so a run after the fix (OCR installed, the file replaced) takes it."""
+    pytest.importorskip("fpdf")
+    from test_robustness import _pdf
+
+    _pdf(tmp_path / "scan.pdf", None)
+    (tmp_path / "memo.txt").write_text("Dear claimant,\nYour appointment is on Monday.\n")
+    shutil.copy(sample("001"), tmp_path / "letter.txt")
+    for _ in range(2):
+        report = ingest([tmp_path], db_url, workers=1)
+        assert {Path(failure.path).name for failure in report.failures} == {"scan.pdf", "memo.txt"}
+    assert [Path(path).name for (path,) in rows(db_url, "select path from source_files")] == ["letter.txt"]
+    (tmp_path / "memo.txt").write_text(sample("002").read_text())  # the file fixed: a letter now
+    fixed = ingest([tmp_path], db_url, workers=1)
+    assert (fixed.ingested, fixed.unchanged, fixed.failed) == (1, 1, 1)
 
 
 BAD_FILES = [
@@ -194,9 +321,9 @@ def test_cli_ingest_summary_and_exit_codes(tmp_path):
     db = tmp_path / "imr.db"
     first = run_cli("ingest", SAMPLES, "--db", db)
     assert first.returncode == 0, first.stderr
-    assert "5 ingested, 0 unchanged, 0 replaced, 0 failed" in first.stdout
+    assert "5 ingested, 0 unchanged, 0 duplicate, 0 replaced, 0 failed" in first.stdout
     second = run_cli("ingest", SAMPLES, "--db", db)
-    assert "0 ingested, 5 unchanged, 0 replaced, 0 failed" in second.stdout and second.returncode == 0
+    assert "0 ingested, 5 unchanged, 0 duplicate, 0 replaced, 0 failed" in second.stdout and second.returncode == 0
 
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "empty.txt").write_text("")
@@ -339,7 +466,7 @@ def test_cli_migrate_down_and_up_keeps_the_rows(db_url, revision):
     assert down.returncode == 0 and f"database at revision {revision}" in down.stdout, down.stderr[-2000:]
     assert _table_counts(db_url) == before
     up = run_cli("migrate", "--db", db_url)
-    assert up.returncode == 0 and "database at revision 0011" in up.stdout, up.stderr[-2000:]
+    assert up.returncode == 0 and f"database at revision {head_revision()}" in up.stdout, up.stderr[-2000:]
     assert _table_counts(db_url) == before
     if db_url.startswith("sqlite"):
         assert rows(db_url, "pragma foreign_key_check") == [] and rows(db_url, "pragma integrity_check") == [("ok",)]
@@ -367,7 +494,7 @@ def test_migrating_leaves_foreign_keys_enforced(tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     (["--revision", "nonsense"], "error: --revision nonsense: Can't locate revision identified by 'nonsense' "
-                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0011; head is the newest)"),
+                                 f"(the revisions: base, {', '.join(revisions())}; head is the newest)"),
     (["--downgrade", "--revision", "9999"], "error: --revision 9999: Can't locate revision identified by '9999'"),
 ], ids=["upgrade", "downgrade"])
 def test_cli_migrate_to_an_unknown_revision_is_one_line(tmp_path, args, expected):
@@ -401,7 +528,7 @@ def test_cli_ingest_of_a_folder_without_letters_warns(tmp_path):
     (folder / "notes.docx").write_text("not a letter format")
     result = run_cli("ingest", folder, "--db", tmp_path / "imr.db", "-q")
     assert result.returncode == 0
-    assert "0 ingested, 0 unchanged, 0 replaced, 0 failed (0 files)" in result.stdout
+    assert "0 ingested, 0 unchanged, 0 duplicate, 0 replaced, 0 failed (0 files)" in result.stdout
     assert result.stderr.strip() == f"warning: no letter files (.pdf .txt .text .md .markdown .html .htm) in {folder}"
 
 
@@ -424,7 +551,7 @@ def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
     ingest([SAMPLES], db_url, workers=2)
     out = tmp_path / "snapshot.db"
     counts = export_sqlite(db_url, out)
-    assert (counts["cases"], counts["disputed_items"]) == (5, 12)
+    assert (counts["cases"], counts["disputed_items"], counts["source_files"]) == (5, 12, 5)
     snapshot = f"sqlite:///{out}"
     query = """select c.case_number, c.outcome, i.position, i.description, i.decision
                from disputed_items i join cases c on c.id = i.case_id order by i.id"""
@@ -435,6 +562,8 @@ def test_export_sqlite_snapshot_serves_the_same_rows(db_url, tmp_path):
     assert rows(snapshot, "select count(*) from disputed_items_fts where disputed_items_fts match 'carisoprodol'") == [(3,)]
     with pytest.raises(Exception, match="already exists"):
         export_sqlite(db_url, out)
+    again = ingest([SAMPLES], snapshot, workers=1)  # the snapshot knows its files too
+    assert (again.ingested, again.unchanged) == (0, 5)
 
 
 @pytest.mark.parametrize("given,found", [
@@ -538,10 +667,10 @@ def test_file_names_that_are_not_utf8_are_stored_escaped(db_url, tmp_path):
     shutil.copy(sample("002"), folder / "plain.txt")
     result = run_cli("ingest", folder, "--db", db_url, "-q")
     assert result.returncode == 1  # the empty file failed; the rest landed
-    assert "2 ingested, 0 unchanged, 0 replaced, 1 failed (3 files)" in result.stdout
+    assert "2 ingested, 0 unchanged, 0 duplicate, 0 replaced, 1 failed (3 files)" in result.stdout
     assert f"failed: {folder}/vide\\xe9.txt: file is empty" in result.stderr
     assert sorted(path for (path,) in rows(db_url, "select source_path from cases")) == [
         f"{folder}/d\\xe9cision.txt", f"{folder}/plain.txt"]
     assert rows(db_url, "select path from ingest_errors") == [(f"{folder}/vide\\xe9.txt",)]
     again = run_cli("ingest", folder, "--db", db_url, "-q")
-    assert "0 ingested, 2 unchanged, 0 replaced, 1 failed (3 files)" in again.stdout
+    assert "0 ingested, 2 unchanged, 0 duplicate, 0 replaced, 1 failed (3 files)" in again.stdout

@@ -10,6 +10,7 @@ import re
 import resource
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,11 +24,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from imrdb.db.store import DEFERRED_INDEXES
 from imrdb.errors import ParseError
 from imrdb.ingest import KILLED_ITS_READER, TOO_SLOW, ingest
 from imrdb.letter import Letter
 from imrdb.parse import parse_letter
-from imrdb.serve import make_datasette
+from imrdb.serve import indexes_pending, make_datasette
 from imrdb.workers import DIED
 from conftest import REAL_DEV, ROOT, SAMPLES, sample
 
@@ -126,6 +128,62 @@ def test_sigkill_at_any_moment_then_rerun_equals_a_clean_run(batch, clean_snapsh
         assert statuses == ["killed", "finished"]  # the dead run is not left "running"
 
 
+# An ingest killed (kill -9) inside its final build: the build's transaction has rebuilt the full-text
+# index of disputed items, not yet committed, when the process dies.
+KILLED_IN_FINAL_BUILD = """
+import os, signal, sys
+from sqlalchemy.engine import Connection
+from imrdb.cli import app
+run = Connection.exec_driver_sql
+def exec_driver_sql(self, statement, *args, **kwargs):
+    result = run(self, statement, *args, **kwargs)
+    if "disputed_items_fts" in statement and "'rebuild'" in statement:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+Connection.exec_driver_sql = exec_driver_sql
+app(sys.argv[1:])
+"""
+
+
+def _schema(db: Path) -> list[tuple]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute("select type, name, tbl_name, sql from sqlite_master "
+                                  "where type in ('index', 'trigger') order by name").fetchall()
+
+
+def test_an_ingest_killed_in_its_final_build_is_completed_by_the_next_run(batch, clean_snapshot, tmp_path):
+    """A first ingest into a new database builds the facet and full-text indexes once, at its end, in one
+    transaction: killed there, it leaves every letter stored and the build undone, and the next run (here,
+    with nothing new to ingest) builds it before anything else."""
+    db = tmp_path / "killed-in-build.db"
+    killed = subprocess.run([sys.executable, "-c", KILLED_IN_FINAL_BUILD, "ingest", str(batch), "--db", str(db),
+                             "--batch-size", "64", "-q"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert _stored(db) == 400
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select status from ingest_runs").fetchall() == [("indexing",)]
+        assert connection.execute("select count(*) from sqlite_master where name = 'disputed_items_ad'").fetchone() == (0,)
+        assert connection.execute("select count(*) from disputed_items_fts where disputed_items_fts match 'medically'"
+                                  ).fetchone() == (0,)  # the rebuild was rolled back with the process
+    assert indexes_pending(db)
+    with socket.socket() as busy:  # serve says so (and then, here, that the port is taken)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        served = subprocess.run(IMRDB + ["serve", "--db", str(db), "--port", str(busy.getsockname()[1])], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+    assert served.returncode == 1 and "the search and facet indexes are not built yet" in served.stderr, served.stderr
+    rerun = subprocess.run(IMRDB + ["ingest", str(batch), "--db", str(db), "-q"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
+    assert rerun.stdout.strip() == "0 ingested, 400 unchanged, 0 duplicate, 0 replaced, 0 failed (400 files)", rerun.stderr
+    assert snapshot(db) == clean_snapshot and not indexes_pending(db)
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select status from ingest_runs order by id").fetchall() == [("killed",), ("finished",)]
+    reference = tmp_path / "incremental.db"  # the same schema as a database filled letter by letter
+    ingest([sorted(batch.iterdir())[0]], str(reference), workers=1)
+    ingest([batch], str(reference), workers=1)
+    assert _schema(db) == _schema(reference)
+
+
 def _assert_gone(pids: list[int], within: float = 10.0) -> None:
     deadline = time.monotonic() + within
     alive = list(pids)
@@ -190,11 +248,11 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost(batch, clean_sn
     os.kill(workers[0], signal.SIGKILL)
     out, err = process.communicate(timeout=120)
     assert "Traceback" not in err
-    if out.strip() == "399 ingested, 0 unchanged, 0 replaced, 1 failed (400 files)":  # it died on a file
+    if out.strip() == "399 ingested, 0 unchanged, 0 duplicate, 0 replaced, 1 failed (400 files)":  # it died on a file
         assert process.returncode == 1 and len(err.strip().splitlines()) == 1
         assert err.startswith("failed: ") and KILLED_ITS_READER in err, err
     else:  # it died between files: nothing to blame, its task went to the new worker
-        assert out.strip() == "400 ingested, 0 unchanged, 0 replaced, 0 failed (400 files)", out + err
+        assert out.strip() == "400 ingested, 0 unchanged, 0 duplicate, 0 replaced, 0 failed (400 files)", out + err
         assert process.returncode == 0 and err == "", err
     _assert_gone(workers)
     with sqlite3.connect(db) as connection:
@@ -249,7 +307,7 @@ def test_a_file_that_kills_or_hangs_its_parser_costs_only_itself(batch, tmp_path
                                  "--file-time-limit", "2"], cwd=ROOT, capture_output=True, text=True, timeout=250)
         assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
         counts = "397 ingested, 0 unchanged" if attempt == "first" else "0 ingested, 397 unchanged"
-        assert result.stdout.strip() == f"{counts}, 0 replaced, 3 failed (400 files)"
+        assert result.stdout.strip() == f"{counts}, 0 duplicate, 0 replaced, 3 failed (400 files)"
         assert result.stderr.splitlines() == [f"failed: {letters / name}: {reason}" for name in POISONOUS]
     with sqlite3.connect(db) as connection:
         assert connection.execute("pragma integrity_check").fetchone() == ("ok",)
@@ -318,7 +376,7 @@ def test_two_ingests_at_once_store_everything_once(batch, db_url):
     with engine.connect() as connection:
         assert connection.execute(text("select count(*), count(distinct case_number) from cases")).one() == (400, 400)
         assert connection.execute(text("select count(*) from disputed_items")).scalar_one() == 400 // 5 * 12
-        runs = connection.execute(text("select ingested + unchanged + replaced, failed from ingest_runs")).all()
+        runs = connection.execute(text("select ingested + unchanged + duplicate + replaced, failed from ingest_runs")).all()
     engine.dispose()
     assert sorted(runs) == [(400, 0), (400, 0)]
 
@@ -384,6 +442,9 @@ def test_two_ingests_at_once_and_datasette_keeps_serving(batch, clean_snapshot, 
     totals = [out for out, _ in outputs]
     assert all("0 failed" in out for out in totals)
     assert snapshot(db) == clean_snapshot
+    # both began as bulk loads of a new database: whichever ended last built the indexes
+    present = {name for _, name, _, _ in _schema(db)}
+    assert {index.name for index in DEFERRED_INDEXES} <= present and "disputed_items_ad" in present
 
 
 # -- the database's machine fails mid-run ------------------------------------------------------

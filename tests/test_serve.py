@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import socket
 import sqlite3
@@ -13,12 +14,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from imrdb.ingest import ingest
 from imrdb.serve import is_public, load_metadata, make_datasette
-from conftest import ROOT, SAMPLES
+from conftest import ROOT, SAMPLES, sample
 
 # Each canned query with the example its description offers, and a row it must return on the samples.
 CANNED_EXAMPLES = {
@@ -36,6 +38,8 @@ CANNED_EXAMPLES = {
                                                         "within_limit_from_assignment": 0}),
     "reviewer_profiles": ({"specialty": "Internal Medicine"}, {"primary_specialty": "Internal Medicine", "letters": 1,
                                                                "items": 1, "small_group": "under 10 items"}),
+    "case_sources": ({"case_number": "cm14-0039927"}, {"case_number": "CM14-0039927", "outcome": "ingested",
+                                                       "is_stored_version": 1}),
 }
 
 
@@ -80,7 +84,7 @@ def test_every_table_and_column_people_query_is_described(sample_db):
     assert metadata["title"] and metadata["source"] and metadata["license"] and metadata["description_html"]
     with sqlite3.connect(sample_db) as connection:
         for table in ("cases", "disputed_items", "guideline_citations", "reviewers", "items_detail", "drug_names",
-                      "ingest_runs", "ingest_errors"):
+                      "ingest_runs", "ingest_errors", "source_files", "case_replacements"):
             config = database["tables"][table]
             assert config.get("description"), table
             columns = [row[1] for row in connection.execute(f"pragma table_info([{table}])")]
@@ -88,6 +92,27 @@ def test_every_table_and_column_people_query_is_described(sample_db):
             assert not undescribed, f"{table}: no description for {undescribed}"
     for name, query in database["queries"].items():
         assert query.get("title") and (query.get("description") or query.get("description_html")), name
+
+
+def test_a_letters_page_lists_its_source_files(tmp_path):
+    """The same letter from two files is one case; its page links to both files, and the canned query
+    case_sources lists them."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    letter = sample("003").read_bytes()
+    (folder / "a.txt").write_bytes(letter)
+    (folder / "b.txt").write_bytes(letter + b"\n")  # downloaded again: other bytes, the same letter
+    db = tmp_path / "imr.db"
+    assert ingest([folder], str(db), workers=1).duplicate == 1
+    datasette = make_datasette(db)
+    page = asyncio.run(datasette.client.get("/imr/cases/1"))
+    assert page.status_code == 200
+    assert re.search(r'<a href="/imr/source_files\?case_id=1">\s*2 rows</a>\s*from case_id in source_files', page.text), \
+        page.text[-3000:]
+    files = get_json(datasette, "/imr/source_files.json?case_id=1&_sort=id&_shape=array")
+    assert [(Path(row["path"]).name, row["outcome"]) for row in files] == [("a.txt", "ingested"), ("b.txt", "duplicate")]
+    listed = get_json(datasette, "/imr/case_sources.json?case_number=CM14-0039927&_shape=array")
+    assert [(Path(row["path"]).name, row["is_stored_version"]) for row in listed] == [("a.txt", 1), ("b.txt", 0)]
 
 
 def test_default_facets_and_labels(sample_db):
@@ -453,7 +478,8 @@ def test_serving_a_database_behind_the_schema_warns(sample_db, tmp_path):
         result = subprocess.run([sys.executable, "-m", "imrdb.cli", "serve", "--db", str(old), "--port", str(port)],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
     lines = result.stderr.splitlines()
-    assert lines[0] == (f"warning: {old} has an older schema, without cases.days_to_decision, "
+    assert lines[0] == (f"warning: {old} has an older schema, without table case_replacements, table source_files, "
+                        f"ingest_runs.duplicate, cases.days_to_decision, "
                         f"cases.days_assigned_to_decision: the queries and charts that use them will fail; "
                         f"run `imrdb migrate --db {old}` first"), result.stderr
     assert lines[1].startswith("error: cannot serve on 127.0.0.1:") and len(lines) == 2

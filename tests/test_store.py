@@ -18,7 +18,7 @@ from imrdb.db.engine import make_engine, migrate
 from imrdb.db.models import cases, disputed_items, guideline_citations, reviewers
 from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, Store
 from imrdb.ingest import parse_file
-from imrdb.rows import LetterRows
+from imrdb.rows import LetterRows, changed_fields, letter_hash
 from imrdb.sources import sha256_of
 from conftest import SAMPLES, postgres_schema
 
@@ -195,6 +195,7 @@ def _changed(letter: LetterRows) -> LetterRows:
     changed.case["source_sha256"] = "f" * 64
     changed.items, changed.citations = changed.items[:1], changed.citations[:1]
     changed.case["item_count"] = 1
+    changed.letter_sha256 = letter_hash(changed.facts())  # a different letter, not a copy
     return changed
 
 
@@ -230,9 +231,9 @@ def test_a_concurrent_writers_conflict_in_copy_is_retried(postgres_url, second, 
         attempts: list[str] = []
         write_once = late_store._write
 
-        def recording_write(connection, letters, run_id):
+        def recording_write(connection, letters, run_id, known=()):
             try:
-                result = write_once(connection, letters, run_id)
+                result = write_once(connection, letters, run_id, known)
             except Exception as error:
                 attempts.append(type(error).__name__)
                 raise
@@ -361,3 +362,47 @@ def test_outside_failures_postgresql(postgres_url, label, statements, expected):
             admin.execute(f"DROP OWNED BY {role}")
             admin.execute(f"DROP ROLE {role}")
     assert outside_failure(raised.value) == expected
+
+
+# -- which files are one letter ------------------------------------------------------------------
+
+
+def _parsed(text: str, name: str = "letter.txt") -> LetterRows:
+    data = text.encode("utf-8")
+    letter = parse_file(name, "text", sha256_of(data), data)
+    assert isinstance(letter, LetterRows), letter
+    return letter
+
+
+SAMPLE_003 = next(SAMPLES.glob("003_*.txt")).read_text()
+SAME_LETTER = {  # another file, the same letter: other bytes, the same letter hash
+    "downloaded again, a trailing line break": lambda text: text + "\n",
+    "CRLF line ends and a byte order mark": lambda text: "\ufeff" + text.replace("\n", "\r\n"),
+    "the summary wrapped at 60 columns": lambda text: text.replace(
+        "She is s/p lumbar fusion surgery and", "She is s/p lumbar fusion\nsurgery and"),
+    "plain text instead of markdown": lambda text: text.replace("**", "").replace("### ", ""),
+}
+OTHER_LETTER = {  # a corrected letter: what changed_fields names
+    "the decision overturned": (lambda text: text.replace(":** Upheld", ":** Overturned").replace(
+        "is not medically necessary and the request is not medically necessary",
+        "is medically necessary"), ["outcome", "item 1 decision", "item 1 rationale", "item 1 medically_necessary"]),
+    "the decision date": (lambda text: text.replace("07/29/2014", "07/30/2014"), ["decision_date"]),
+    "the patient's age": (lambda text: text.replace("39 year old", "40 year old"), ["patient_age", "case_summary"]),
+    "another citation": (lambda text: text.replace("Page(s): 63.", "Page(s): 64."), ["item 1 citations"]),
+    "the reviewer's specialty": (lambda text: text.replace("Internal Medicine", "Family Practice"), ["reviewer"]),
+}
+
+
+@pytest.mark.parametrize("spelling", SAME_LETTER.values(), ids=SAME_LETTER.keys())
+def test_the_same_letter_in_another_file_has_the_same_letter_hash(spelling):
+    original, copy = _parsed(SAMPLE_003), _parsed(spelling(SAMPLE_003))
+    assert copy.sha256 != original.sha256
+    assert copy.letter_sha256 == original.letter_sha256
+    assert changed_fields(original.facts(), copy.facts()) == []
+
+
+@pytest.mark.parametrize("correction, changed", OTHER_LETTER.values(), ids=OTHER_LETTER.keys())
+def test_a_corrected_letter_names_what_changed(correction, changed):
+    original, corrected = _parsed(SAMPLE_003), _parsed(correction(SAMPLE_003))
+    assert corrected.letter_sha256 != original.letter_sha256
+    assert changed_fields(original.facts(), corrected.facts()) == changed

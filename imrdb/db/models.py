@@ -59,6 +59,8 @@ ingest_runs = Table(
     Column("unchanged", Integer, nullable=False, default=0),
     Column("replaced", Integer, nullable=False, default=0),
     Column("failed", Integer, nullable=False, default=0),
+    Column("duplicate", Integer, nullable=False, default=0, server_default="0",
+           comment="files whose letter was stored already from another file (same facts)"),
     Column("host", String(200)),
     Column("pid", Integer, comment="process id of the ingest on its host"),
     Column("imrdb_version", String(40)),
@@ -191,6 +193,47 @@ ingest_errors = Table(
     Column("message", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Every file that gave a letter, by its bytes' SHA-256: a file seen before is unchanged (never parsed
+# again), whichever version of its letter the case holds now. Refused files are not here: they are retried.
+source_files = Table(
+    "source_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", Text, nullable=False, comment="the file as the ingest was given it"),
+    Column("sha256", String(64), nullable=False, comment="SHA-256 of the file's bytes"),
+    Column("size", Integer, comment="bytes (unknown for files recorded before revision 0009)"),
+    Column("letter_sha256", String(64),
+           comment="SHA-256 of the letter's facts: another file with the same is a duplicate (null: recorded before 0009)"),
+    Column("case_id", Integer, ForeignKey("cases.id"), comment="the case this file's letter is (or was, for a replaced version)"),
+    Column("outcome", String(20), nullable=False,
+           comment="when first seen: ingested, replaced (a corrected letter), duplicate (the same letter), unchanged "
+                   "(known bytes at a new path) or superseded (replaced later in the same run)"),
+    Column("ingest_run_id", Integer, ForeignKey("ingest_runs.id"), comment="the run that first saw it"),
+    Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("sha256", "path"),
+)
+Index("ix_source_files_case_id", source_files.c.case_id)
+Index("ix_source_files_letter_sha256", source_files.c.letter_sha256)
+
+# A stored letter replaced by a different one with the same case number (a corrected letter).
+case_replacements = Table(
+    "case_replacements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("case_number", String(20), nullable=False),
+    Column("old_sha256", String(64), nullable=False, comment="the replaced version's file"),
+    Column("new_sha256", String(64), nullable=False, comment="the file that replaced it"),
+    Column("old_path", Text),
+    Column("new_path", Text, nullable=False),
+    Column("changed_fields", JSONArray, nullable=False,
+           comment='what differs: case columns, "reviewer", "items", or "item 2 decision"'),
+    Column("ingest_run_id", Integer, ForeignKey("ingest_runs.id")),
+    Column("replaced_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_case_replacements_case_id", case_replacements.c.case_id)
 
 drug_names = Table(
     "drug_names",

@@ -1,9 +1,14 @@
 """Write letters' rows idempotently, a batch per transaction, from one writer.
 
-- A file whose content hash is stored already is unchanged: nothing is written.
-- A letter whose case number is stored with other content replaces that case's rows.
+- Every file that gave a letter is noted in source_files by the SHA-256 of its bytes: a file whose
+  bytes were seen before is unchanged (only noted as seen again, at its path).
+- A letter whose facts equal a stored letter's (another file of the same letter) is a duplicate: its
+  file is listed among the case's sources, nothing else is written.
+- A letter whose case number is stored with other facts replaces that case's rows in place (same id),
+  and the change is recorded in case_replacements.
 - Each letter is written whole or not at all; a batch that fails is retried letter by letter, so
   one bad letter costs only itself.
+- Into an empty SQLite database, a bulk load defers the facet and full-text indexes to one build at its end.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import json
 import operator
 import os
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import JSON, DateTime, bindparam, delete, insert, select, text, update
@@ -24,11 +29,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from imrdb import __version__
-from imrdb.db.models import cases, disputed_items, drug_names, guideline_citations, ingest_errors, ingest_runs, reviewers
-from imrdb.rows import LetterRows
+from imrdb.db.models import (case_replacements, cases, disputed_items, drug_names, guideline_citations, ingest_errors,
+                              ingest_runs, reviewers, source_files)
+from imrdb.rows import LetterRows, changed_fields, letter_facts, letter_hash
 from imrdb.sources import text_path
 
-INGESTED, UNCHANGED, REPLACED = "ingested", "unchanged", "replaced"
+INGESTED, UNCHANGED, REPLACED, DUPLICATE = "ingested", "unchanged", "replaced", "duplicate"
+LIVE = ("running", "indexing")  # the statuses of a run whose process may still be at work
 
 
 def now() -> dt.datetime:
@@ -43,13 +50,71 @@ class FailedFile:
     message: str
 
 
+@dataclass
+class KnownFile:
+    """A file whose bytes were ingested before (from any path): not parsed again, only noted as seen."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+def _in_chunks(connection: Connection, statement, column, values: Sequence) -> Iterator:
+    """Rows of `statement` where `column` is one of `values`, asked 500 values at a time."""
+    values = list(dict.fromkeys(values))
+    for start in range(0, len(values), 500):
+        yield from connection.execute(statement.where(column.in_(values[start: start + 500])))
+
+
 def known_hashes(connection: Connection, hashes: Sequence[str]) -> set[str]:
-    """Which of these content hashes are stored already."""
-    found: set[str] = set()
-    for start in range(0, len(hashes), 500):
-        chunk = list(hashes[start: start + 500])
-        found.update(connection.execute(select(cases.c.source_sha256).where(cases.c.source_sha256.in_(chunk))).scalars())
+    """Which of these files' hashes were ingested before (from any path)."""
+    return {row.sha256 for row in _in_chunks(connection, select(source_files.c.sha256), source_files.c.sha256, hashes)}
+
+
+def _stored_files(connection: Connection, hashes: Sequence[str]) -> dict[str, list[tuple]]:
+    """sha256 -> [(id, path, case id, letter hash)] of the files recorded with those bytes, oldest first."""
+    found: dict[str, list[tuple]] = {}
+    statement = select(source_files.c.id, source_files.c.sha256, source_files.c.path, source_files.c.case_id,
+                       source_files.c.letter_sha256).order_by(source_files.c.id)
+    for row in _in_chunks(connection, statement, source_files.c.sha256, hashes):
+        found.setdefault(row.sha256, []).append((row.id, row.path, row.case_id, row.letter_sha256))
+    for rows in found.values():
+        rows.sort()
     return found
+
+
+def _stored_letters(connection: Connection, letter_hashes: Sequence[str]) -> dict[str, int]:
+    """letter hash -> the case that letter is (any file with those facts, whichever version the case holds now)."""
+    statement = select(source_files.c.letter_sha256, source_files.c.case_id).where(source_files.c.case_id.is_not(None))
+    return {row.letter_sha256: row.case_id
+            for row in _in_chunks(connection, statement, source_files.c.letter_sha256, letter_hashes)}
+
+
+def _stored_cases(connection: Connection, numbers: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+    """case number -> (id, sha256, path) of the stored cases with those numbers."""
+    statement = select(cases.c.case_number, cases.c.id, cases.c.source_sha256, cases.c.source_path)
+    return {row.case_number: (row.id, row.source_sha256, row.source_path)
+            for row in _in_chunks(connection, statement, cases.c.case_number, numbers)}
+
+
+def _stored_facts(connection: Connection, case_ids: Sequence[int]) -> dict[int, list]:
+    """case id -> its stored letter's facts (`letter_facts`), to compare a new version with."""
+    if not case_ids:
+        return {}
+    case_statement = select(cases, reviewers.c.profile_key).select_from(cases.outerjoin(reviewers))
+    stored = {row.id: row._mapping for row in _in_chunks(connection, case_statement, cases.c.id, case_ids)}
+    items: dict[int, list] = {case_id: [] for case_id in stored}
+    citations: dict[int, list] = {}
+    for row in _in_chunks(connection, select(disputed_items).order_by(disputed_items.c.position),
+                          disputed_items.c.case_id, case_ids):
+        items[row.case_id].append(row._mapping)
+    for row in _in_chunks(connection, select(guideline_citations).order_by(guideline_citations.c.position),
+                          guideline_citations.c.case_id, case_ids):
+        citations.setdefault(row.disputed_item_id, []).append(row._mapping)
+    return {case_id: letter_facts(case, {"profile_key": case["profile_key"]} if case["profile_key"] else None,
+                                  sorted(items[case_id], key=lambda item: item["position"]),
+                                  [citations.get(item["id"], []) for item in sorted(items[case_id], key=lambda item: item["position"])])
+            for case_id, case in stored.items()}
 
 
 class Store:
@@ -69,10 +134,10 @@ class Store:
     def start_run(self, paths: Iterable[str]) -> int:
         host = socket.gethostname()
         with self.engine.begin() as connection:
-            # runs of this host still "running" whose process is gone were killed (kill -9, power loss)
+            # runs of this host still running (or indexing) whose process is gone were killed (kill -9, power loss)
             running = connection.execute(
                 select(ingest_runs.c.id, ingest_runs.c.pid)
-                .where(ingest_runs.c.status == "running", ingest_runs.c.host == host)
+                .where(ingest_runs.c.status.in_(LIVE), ingest_runs.c.host == host)
             ).all()
             dead = [run.id for run in running if run.pid is None or not _process_alive(run.pid)]
             if dead:
@@ -80,9 +145,53 @@ class Store:
             return connection.execute(
                 insert(ingest_runs).returning(ingest_runs.c.id),
                 {"started_at": now(), "paths": [text_path(path) for path in paths], "status": "running",
-                 "files_seen": 0, "ingested": 0, "unchanged": 0, "replaced": 0, "failed": 0,
+                 "files_seen": 0, "ingested": 0, "unchanged": 0, "duplicate": 0, "replaced": 0, "failed": 0,
                  "host": host, "pid": os.getpid(), "imrdb_version": __version__},
             ).scalar_one()
+
+    def fill_letter_hashes(self, per_transaction: int = 500) -> int:
+        """Give the files recorded by revision 0009 (from cases an older imrdb stored) their letter hash,
+        from the stored rows, so that a copy of such a letter is known for a duplicate. Once per database:
+        afterwards there are none to fill. Returns how many were filled."""
+        missing = (select(source_files.c.id, source_files.c.case_id)
+                   .where(source_files.c.letter_sha256.is_(None), source_files.c.case_id.is_not(None),
+                          source_files.c.sha256 == select(cases.c.source_sha256)
+                          .where(cases.c.id == source_files.c.case_id).scalar_subquery())
+                   .limit(per_transaction))
+        filled = 0
+        while True:
+            with self.engine.begin() as connection:
+                found = connection.execute(missing).all()
+                facts = _stored_facts(connection, [row.case_id for row in found])
+                if found:
+                    connection.execute(update(source_files).where(source_files.c.id == bindparam("b_id"))
+                                       .values(letter_sha256=bindparam("b_hash")),
+                                       [{"b_id": row.id, "b_hash": letter_hash(facts[row.case_id])} for row in found])
+            filled += len(found)
+            if len(found) < per_transaction:
+                return filled
+
+    def others_running(self, run_id: int, connection: Connection | None = None) -> bool:
+        """Whether another ingest of this host is running or indexing now (its process alive)."""
+        if connection is None:
+            with self.engine.connect() as connection:
+                return self.others_running(run_id, connection)
+        running = connection.execute(
+            select(ingest_runs.c.pid).where(ingest_runs.c.status.in_(LIVE), ingest_runs.c.host == socket.gethostname(),
+                                            ingest_runs.c.id != run_id)).scalars().all()
+        return any(pid is not None and _process_alive(pid) for pid in running)
+
+    def claim_final_build(self, run_id: int, status: str) -> bool:
+        """At a run's end: True when a bulk load's build is pending and this is the last live run, which is
+        then marked "indexing" and builds it. Otherwise the run is marked `status` in the same transaction,
+        so of two runs ending together the later one always sees the earlier one done, and builds."""
+        if not self.bulk_load_pending():
+            return False
+        with self.engine.begin() as connection:
+            build = self._pending(connection) and not self.others_running(run_id, connection)
+            connection.execute(update(ingest_runs).where(ingest_runs.c.id == run_id)
+                               .values(status="indexing" if build else status))
+        return build
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int]) -> None:
         with self.engine.begin() as connection:
@@ -111,8 +220,10 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write_batch(self, letters: Sequence[LetterRows], failures: Sequence[FailedFile], run_id: int | None) -> list[str]:
-        """Write a batch in one transaction; return each letter's outcome (ingested/unchanged/replaced).
+    def write_batch(self, letters: Sequence[LetterRows], failures: Sequence[FailedFile], run_id: int | None,
+                    known: Sequence[KnownFile] = ()) -> list[str]:
+        """Write a batch in one transaction; return each letter's outcome (ingested, unchanged, duplicate, replaced).
+        `known`: files the workers found ingested before, noted as seen again.
 
         If the batch transaction fails (a concurrent writer took a case number, a constraint), it is
         retried letter by letter, and a letter that still fails is returned as an exception.
@@ -120,14 +231,14 @@ class Store:
         for attempt in range(3):
             try:
                 with self.engine.begin() as connection:
-                    outcomes = self._write(connection, letters, run_id)
+                    outcomes = self._write(connection, letters, run_id, known)
                     self._record_failures(connection, failures, run_id)
                 return outcomes
             except (IntegrityError, OperationalError) as error:
                 if isinstance(error, OperationalError) and not _is_lock_error(error):
                     raise
                 self._reviewer_ids.clear()  # a rolled-back transaction may have held new reviewer ids
-                if attempt == 2 or len(letters) <= 1:
+                if attempt == 2 or len(letters) + len(known) <= 1:
                     break
         outcomes: list = []
         for letter in letters:
@@ -137,7 +248,10 @@ class Store:
             except DBAPIError as error:
                 self._reviewer_ids.clear()
                 outcomes.append(error)
-        self.record_failures(failures, run_id)
+        with self.engine.begin() as connection:
+            if known:
+                self._write(connection, [], run_id, known)
+            self._record_failures(connection, failures, run_id)
         return outcomes
 
     def record_failures(self, failures: Sequence[FailedFile], run_id: int | None) -> None:
@@ -151,66 +265,120 @@ class Store:
                  "message": failure.message, "created_at": now()} for failure in failures
             ])
 
-    def _write(self, connection: Connection, letters: Sequence[LetterRows], run_id: int | None) -> list[str]:
+    def _write(self, connection: Connection, letters: Sequence[LetterRows], run_id: int | None,
+               known: Sequence[KnownFile] = ()) -> list[str]:
+        """Write a batch's letters (and note its known files) in the caller's transaction; each letter's outcome.
+
+        In path order, each letter is: UNCHANGED when its file's bytes were seen before (stored, or earlier in
+        the batch); DUPLICATE when the same letter (`letter_facts`) came from another file before, whose case
+        keeps its source and lists this file among its sources; REPLACED when its case number is stored (or
+        met earlier in the batch) with other facts, the case updated in place and the change recorded;
+        INGESTED otherwise. Only the last version of a case met in a batch is written."""
         stamp = now()
         if self.dialect == "postgresql":
             self._compress_with_lz4(connection)
-        outcomes = [INGESTED] * len(letters)
-        # content stored already, or met earlier in this batch, is unchanged: the first copy is the one
-        stored_hashes = known_hashes(connection, [letter.sha256 for letter in letters])
-        candidates: list[int] = []
-        seen_hashes: set[str] = set()
+        files = _stored_files(connection, [letter.sha256 for letter in letters] + [file.sha256 for file in known])
+        fresh = [letter for letter in letters if letter.sha256 not in files]
+        stored_letters = _stored_letters(connection, [letter.letter_sha256 for letter in fresh])
+        numbers = list({letter.case_number for letter in fresh
+                        if letter.case_number and letter.letter_sha256 not in stored_letters})
+        stored_cases = _stored_cases(connection, numbers)  # case number -> (id, sha256, path)
+        stored_facts = _stored_facts(connection, [case[0] for case in stored_cases.values()])
+
+        outcomes: list = [INGESTED] * len(letters)
+        owner: list = [None] * len(letters)  # each letter's case: ("id", case id) or ("new", index of the letter written)
+        by_sha: dict[str, tuple] = {}
+        by_letter: dict[str, tuple] = {}
+        latest: dict[str, int] = {}  # case number -> index of its newest version in this batch
+        replacements: list[tuple[int, dict]] = []  # (index of the new version, row less its case id)
         for index, letter in enumerate(letters):
-            if letter.sha256 in stored_hashes or letter.sha256 in seen_hashes:
-                outcomes[index] = UNCHANGED
+            number = letter.case_number
+            if letter.sha256 in files:
+                outcomes[index], owner[index] = UNCHANGED, ("id", files[letter.sha256][0][2])
+            elif letter.sha256 in by_sha:
+                outcomes[index], owner[index] = UNCHANGED, by_sha[letter.sha256]
+            elif letter.letter_sha256 in stored_letters:
+                outcomes[index], owner[index] = DUPLICATE, ("id", stored_letters[letter.letter_sha256])
+            elif letter.letter_sha256 in by_letter:
+                outcomes[index], owner[index] = DUPLICATE, by_letter[letter.letter_sha256]
+            elif number and (number in latest or number in stored_cases):
+                if number in latest:
+                    current = letters[latest[number]]
+                    was = (current.sha256, current.source_path, current.facts())
+                else:
+                    case_id, sha256, path = stored_cases[number]
+                    was = (sha256, path, stored_facts[case_id])
+                changed = changed_fields(was[2], letter.facts())
+                if not changed:  # a case stored before its letter was hashed (revision 0009): the same letter
+                    outcomes[index] = DUPLICATE
+                    owner[index] = ("id", stored_cases[number][0]) if number not in latest else ("new", latest[number])
+                else:
+                    outcomes[index] = REPLACED
+                    replacements.append((index, {"case_number": number, "old_sha256": was[0], "old_path": was[1],
+                                                 "new_sha256": letter.sha256, "new_path": letter.source_path,
+                                                 "changed_fields": changed, "ingest_run_id": run_id,
+                                                 "replaced_at": stamp}))
+                    latest[number], owner[index] = index, ("new", index)
             else:
-                seen_hashes.add(letter.sha256)
-                candidates.append(index)
-        # of new letters sharing a case number, the batch's last wins; earlier ones are superseded
-        last_for_case = {letters[index].case_number: index for index in candidates if letters[index].case_number}
-        numbers = list(last_for_case)
-        existing = {}
-        for start in range(0, len(numbers), 500):
-            rows = connection.execute(
-                select(cases.c.case_number, cases.c.id)
-                .where(cases.c.case_number.in_(numbers[start: start + 500]))
-            )
-            existing.update({row.case_number: row.id for row in rows})
+                if number:
+                    latest[number] = index
+                owner[index] = ("new", index)
+            if outcomes[index] != UNCHANGED:
+                by_sha.setdefault(letter.sha256, owner[index])
+                by_letter.setdefault(letter.letter_sha256, owner[index])
 
-        to_write: list[int] = []
-        replaced_ids: list[int] = []
-        for index in candidates:
-            number = letters[index].case_number
-            if number and last_for_case[number] != index:
-                outcomes[index] = REPLACED
-                continue
-            if number in existing:
-                replaced_ids.append(existing[number])
-                outcomes[index] = REPLACED
-            to_write.append(index)
-        if replaced_ids:
-            self._delete_cases(connection, replaced_ids)
-        if not to_write:
-            return outcomes
+        # the newest version of each case is written: over the stored case (same id), or as a new one
+        written = sorted({*latest.values(), *(index for index, letter in enumerate(letters)
+                                              if owner[index] == ("new", index) and not letter.case_number)})
+        updates = [index for index in written if letters[index].case_number in stored_cases]
+        inserts = [index for index in written if letters[index].case_number not in stored_cases]
+        case_of: dict[int, int] = {}  # index of a written letter -> its case id
+        for index in updates:
+            case_of[index] = stored_cases[letters[index].case_number][0]
+        if updates:
+            self._delete_items(connection, [case_of[index] for index in updates])
+            connection.execute(self._update_case, [
+                {**{f"b_{key}": value for key, value in letters[index].case.items()}, "b_id": case_of[index],
+                 "b_reviewer_id": self._reviewer_id(connection, letters[index].reviewer), "b_ingested_at": stamp,
+                 "b_ingest_run_id": run_id} for index in updates])
+        index_now = not self.full_text_deferred(connection)
+        if inserts:
+            case_rows = [{**letters[index].case, "reviewer_id": self._reviewer_id(connection, letters[index].reviewer),
+                          "ingested_at": stamp, "ingest_run_id": run_id} for index in inserts]
+            case_ids = self._insert(connection, cases, case_rows)
+            case_of.update(zip(inserts, case_ids))
+            if index_now:
+                index_new_rows(connection, "cases", case_ids)
+        self._write_items(connection, [(case_of[index], letters[index]) for index in written], index_now)
 
-        case_rows = []
-        for index in to_write:
-            letter = letters[index]
-            case_rows.append({**letter.case, "reviewer_id": self._reviewer_id(connection, letter.reviewer),
-                              "ingested_at": stamp, "ingest_run_id": run_id})
-        case_ids = self._insert(connection, cases, case_rows)
-        index_new_rows(connection, "cases", case_ids)
+        def case_id(index: int) -> int:
+            """The case of a letter: any version of a case number's letter is the case that number has now."""
+            kind, value = owner[index]
+            if kind == "id":
+                return value
+            number = letters[value].case_number
+            return case_of[latest[number]] if number else case_of[value]
 
+        if replacements:
+            connection.execute(insert(case_replacements),
+                               [{**row, "case_id": case_id(index)} for index, row in replacements])
+        self._note_files(connection, files, stamp, run_id, [
+            (letter.source_path, letter.sha256, letter.size, letter.letter_sha256, case_id(index), outcomes[index])
+            for index, letter in enumerate(letters)] + [
+            (file.path, file.sha256, file.size, None, None, UNCHANGED) for file in known])
+        return outcomes
+
+    def _write_items(self, connection: Connection, written: list[tuple[int, LetterRows]], index_now: bool) -> None:
         item_rows, item_citations = [], []
-        for case_id, index in zip(case_ids, to_write):
-            letter = letters[index]
+        for case_id, letter in written:
             for item, citations in zip(letter.items, letter.citations):
                 item_rows.append({**item, "case_id": case_id})
                 item_citations.append((case_id, citations))
         if not item_rows:
-            return outcomes
+            return
         item_ids = self._insert(connection, disputed_items, item_rows)
-        index_new_rows(connection, "disputed_items", item_ids)
+        if index_now:
+            index_new_rows(connection, "disputed_items", item_ids)
         citation_rows = [
             {**citation, "disputed_item_id": item_id, "case_id": case_id}
             for item_id, (case_id, citations) in zip(item_ids, item_citations)
@@ -218,7 +386,34 @@ class Store:
         ]
         if citation_rows:
             self._insert(connection, guideline_citations, citation_rows, want_ids=False)
-        return outcomes
+
+    def _note_files(self, connection: Connection, stored: dict[str, list[tuple]], stamp: dt.datetime,
+                    run_id: int | None, seen: list[tuple]) -> None:
+        """Record each file of the batch in source_files: a new (bytes, path) pair as a new row, one seen
+        before as seen again. `seen`: (path, sha256, size, letter hash, case id, outcome); a known file's
+        letter hash and case, when not given, are those of another file with the same bytes."""
+        again, new, pairs = [], [], set()
+        batch: dict[str, tuple] = {}  # sha256 -> (letter hash, case id) of this batch's files
+        for path, sha256, size, letter_sha256, case_id, outcome in seen:
+            if (sha256, path) in pairs:
+                continue
+            pairs.add((sha256, path))
+            same_bytes = stored.get(sha256, [])
+            row = next((row for row in same_bytes if row[1] == path), None)
+            if row is not None:
+                again.append(row[0])
+                continue
+            if case_id is None:
+                letter_sha256, case_id = (same_bytes[0][3], same_bytes[0][2]) if same_bytes else batch.get(sha256, (None, None))
+            batch.setdefault(sha256, (letter_sha256, case_id))
+            new.append({"path": path, "sha256": sha256, "size": size, "letter_sha256": letter_sha256,
+                        "case_id": case_id, "outcome": outcome, "ingest_run_id": run_id,
+                        "first_seen_at": stamp, "last_seen_at": stamp})
+        for start in range(0, len(again), 500):
+            connection.execute(update(source_files).where(source_files.c.id.in_(again[start: start + 500]))
+                               .values(last_seen_at=stamp))
+        if new:
+            self._insert(connection, source_files, new, want_ids=False)
 
     def _compress_with_lz4(self, connection: Connection) -> None:
         """Let this transaction compress long values (letter_text, rationales) with lz4, not pglz.
@@ -271,10 +466,10 @@ class Store:
         connection.exec_driver_sql(f"INSERT INTO {table.name} ({columns}) VALUES ({marks})", values)
         return list(range(first, first + len(rows)))
 
-    def _delete_cases(self, connection: Connection, case_ids: list[int]) -> None:
+    def _delete_items(self, connection: Connection, case_ids: list[int]) -> None:
+        """A replaced case's items and citations (its row is updated in place, keeping its id)."""
         connection.execute(delete(guideline_citations).where(guideline_citations.c.case_id.in_(case_ids)))
         connection.execute(delete(disputed_items).where(disputed_items.c.case_id.in_(case_ids)))
-        connection.execute(delete(cases).where(cases.c.id.in_(case_ids)))
 
     def _reviewer_id(self, connection: Connection, reviewer: dict | None) -> int | None:
         if reviewer is None:
@@ -287,6 +482,69 @@ class Store:
         reviewer_id = connection.execute(self._reviewer_by_key, {"key": key}).scalar_one()
         self._reviewer_ids[key] = reviewer_id
         return reviewer_id
+
+    @functools.cached_property
+    def _update_case(self):
+        """UPDATE of a replaced case's row in place (its id, and so every link to it, stays)."""
+        columns = [column.name for column in cases.c if column.name != "id"]
+        return update(cases).where(cases.c.id == bindparam("b_id")).values(
+            {column: bindparam(f"b_{column}") for column in columns})
+
+    # -- bulk loading (SQLite) ---------------------------------------------------------------
+
+    def full_text_deferred(self, connection: Connection) -> bool:
+        """Whether the full-text index is being left for the end of a bulk load (its triggers are gone)."""
+        if self.dialect != "sqlite":
+            return False
+        return connection.exec_driver_sql(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('cases_ad', 'disputed_items_ad')"
+        ).scalar_one() < 2
+
+    def begin_bulk_load(self) -> bool:
+        """For a load into an empty SQLite database: drop the facet indexes and the full-text triggers, so
+        that rows are only appended while loading, and `finish_bulk_load` builds both once at the end (the
+        usual bulk-loading order). True when this run did so; anything already deferred stays deferred."""
+        if self.dialect != "sqlite":
+            return False
+        with self.engine.begin() as connection:
+            if connection.exec_driver_sql("SELECT 1 FROM cases LIMIT 1").first() or self.full_text_deferred(connection):
+                return False
+            for index in DEFERRED_INDEXES:
+                connection.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+            for table in FULL_TEXT:
+                for trigger in full_text_triggers(table):
+                    connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+            return True
+
+    def bulk_load_pending(self) -> bool:
+        """Whether a bulk load's final build is still to do (a deferred index or trigger is missing)."""
+        if self.dialect != "sqlite":
+            return False
+        with self.engine.connect() as connection:
+            return self._pending(connection)
+
+    def _pending(self, connection: Connection) -> bool:
+        return build_pending(connection.exec_driver_sql(SCHEMA_NAMES).scalars())
+
+    def finish_bulk_load(self) -> bool:
+        """Build what a bulk load left for the end, in one transaction: the facet indexes, the full-text
+        index of every row, and the triggers that keep it in step from then on. Killed halfway, it leaves
+        the database as it was before, and the next run builds it. False when there was nothing to do."""
+        if self.dialect != "sqlite":
+            return False
+        with self.engine.begin() as connection:
+            if not self._pending(connection):  # another run built it while this one waited for the lock
+                return False
+            for index in DEFERRED_INDEXES:
+                index.create(connection, checkfirst=True)
+            if self.full_text_deferred(connection):
+                for table in FULL_TEXT:
+                    for name in full_text_triggers(table):
+                        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+                    connection.exec_driver_sql(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+                    for statement in full_text_triggers(table).values():
+                        connection.exec_driver_sql(statement)
+        return True
 
     # -- re-deriving -----------------------------------------------------------------------
 
@@ -326,6 +584,39 @@ class Store:
 
 # The searched columns of each table with a full-text index (SQLite FTS5; PostgreSQL indexes itself).
 FULL_TEXT = {"cases": ("case_summary",), "disputed_items": ("description", "rationale")}
+
+
+# Indexes a bulk load builds at its end: every index on the letter tables that only serves readers. Kept while
+# loading: the unique ones and source_files' letter hash (the writer's own checks), and the citations' case_id
+# (deleting a replaced case's rows).
+DEFERRED_INDEXES = tuple(index for table in (cases, disputed_items, guideline_citations, source_files) for index in
+                         sorted(table.indexes, key=lambda index: index.name)
+                         if index.name not in ("ix_guideline_citations_case_id", "ix_source_files_letter_sha256"))
+
+
+SCHEMA_NAMES = "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')"
+
+
+def build_pending(present: Iterable[str]) -> bool:
+    """Given the names of a SQLite database's indexes and triggers (SCHEMA_NAMES): whether a bulk load's
+    build is still to do (a deferred index or full-text trigger is missing)."""
+    wanted = {index.name for index in DEFERRED_INDEXES} | {name for table in FULL_TEXT for name in full_text_triggers(table)}
+    return not wanted <= set(present)
+
+
+def full_text_triggers(table: str) -> dict[str, str]:
+    """The triggers that keep a table's SQLite full-text index in step when rows are deleted or their
+    searched columns change (new rows are indexed by `index_new_rows`), as revision 0004 left them."""
+    fts, columns = f"{table}_fts", FULL_TEXT[table]
+    cols = ", ".join(f"[{column}]" for column in columns)
+    old = ", ".join(f"old.[{column}]" for column in columns)
+    new = ", ".join(f"new.[{column}]" for column in columns)
+    remove = f"INSERT INTO [{fts}] ([{fts}], rowid, {cols}) VALUES('delete', old.rowid, {old});"
+    return {
+        f"{table}_ad": f"CREATE TRIGGER [{table}_ad] AFTER DELETE ON [{table}] BEGIN {remove} END",
+        f"{table}_au": f"CREATE TRIGGER [{table}_au] AFTER UPDATE OF {cols} ON [{table}] BEGIN {remove} "
+                       f"INSERT INTO [{fts}] (rowid, {cols}) VALUES (new.rowid, {new}); END",
+    }
 
 
 def index_new_rows(connection: Connection, table: str, ids: Sequence[int]) -> None:
