@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,9 +26,8 @@ from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, kno
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
-from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of,
-                           text_of, text_path)
-from imrdb.workers import IDLE, Workers, mark
+from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, find_letter_files, read_bytes, sha256_of, text_of, text_path
+from imrdb.workers import IDLE, Workers, mark, still_on
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
@@ -66,12 +66,13 @@ class IngestReport:
 FileResult = LetterRows | FailedFile | None
 
 
-def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> LetterRows | FailedFile:
-    """bytes -> text -> Letter -> rows, or the reason it failed."""
+def parse_file(path: str, source_format: str, sha256: str, data: bytes,
+               on_ocr_page: Callable[[], None] | None = None) -> LetterRows | FailedFile:
+    """bytes -> text -> Letter -> rows, or the reason it failed. `on_ocr_page` is called after each
+    scanned page read by OCR."""
     try:
-        text, fmt = text_of(data, source_format, path)
-        source = SourceText(path, fmt, sha256, text)
-        return letter_rows(parse_letter(text, fmt, path), source)
+        source = text_of(data, source_format, path, sha256, on_ocr_page)
+        return letter_rows(parse_letter(source.text, source.format, path), source)
     except LetterError as error:
         return FailedFile(path, sha256, error.stage, error.reason)
     except RecursionError:
@@ -87,10 +88,18 @@ class ChunkReader:
     a fork). The check is only to save work: the writer checks again inside its transaction.
     """
 
-    def __init__(self, url: str, max_bytes: int):
+    def __init__(self, url: str, max_bytes: int, pages_read=None):
         self.url = url
         self.max_bytes = max_bytes
+        self.pages_read = pages_read  # a shared counter of the pages OCR'd, for the progress bar
         self._engine = None
+
+    def page_read(self) -> None:
+        """A scanned page was OCR'd: count it, and give the file's time limit to its next page."""
+        still_on()
+        if self.pages_read is not None:
+            with self.pages_read.get_lock():
+                self.pages_read.value += 1
 
     def known(self, hashes: list[str]) -> set[str]:
         if self._engine is None:
@@ -125,7 +134,7 @@ class ChunkReader:
         for index, path, sha256, data in read:
             if sha256 not in stored:
                 mark(index)
-                results[index] = parse_file(path, chunk[index].format, sha256, data)
+                results[index] = parse_file(path, chunk[index].format, sha256, data, self.page_read)
         mark(IDLE)
         return results
 
@@ -208,6 +217,7 @@ class Ingester:
         self.on_progress = on_progress or (lambda n: None)
         self.on_failure = on_failure or (lambda failure: None)
         self.stop_requested = False
+        self.pages_read = multiprocessing.get_context("fork").Value("q", 0)  # scanned pages OCR'd by any worker
 
     def request_stop(self, *_args) -> None:
         self.stop_requested = True
@@ -220,7 +230,7 @@ class Ingester:
             store = Store(engine)
             store.refresh_drug_names(drug_name_rows())
             report = IngestReport(run_id=store.start_run(paths))
-            reader = ChunkReader(self.url, self.max_bytes)
+            reader = ChunkReader(self.url, self.max_bytes, self.pages_read)
             workers = None
             if self.workers > 1:
                 gc.collect()

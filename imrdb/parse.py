@@ -11,28 +11,49 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 from imrdb import patterns as p
 from imrdb.citations import parse_guideline_text
-from imrdb.clean import normalize, unwrap
+from imrdb.clean import clean_ocr, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.letter import DisputedItem, Letter, Reviewer
+from imrdb.sources import OCR_FORMATS
+
+NAMES_DIR = Path(__file__).resolve().parents[1] / "data" / "names"
 
 
 def parse_letter(text: str, source_format: str = "text", path: str | None = None) -> Letter:
-    """Parse a letter's raw text (any format) into a Letter. Raises ParseError."""
+    """Parse a letter's raw text (any format) into a Letter. Raises ParseError.
+
+    Text read by OCR (source_format "pdf-ocr" or "pdf-mixed") is cleaned of a scan's marks first, and
+    what has a known shape is checked, corrected where that is unambiguous, and warned about."""
+    if source_format in OCR_FORMATS:
+        text, corrections = clean_ocr(text)
+        letter = parse_normalized(normalize(text, source_format), path, ocr=True)
+        letter.warnings[:0] = corrections
+        return letter
     return parse_normalized(normalize(text, source_format), path)
 
 
-def parse_normalized(text: str, path: str | None = None) -> Letter:
+def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> Letter:
     sections = split_sections(text, path)
     letter = Letter(letter_text=text)
-    read_header(sections.header, letter)
+    if ocr:
+        read_ocr_header(sections.header, letter)
+    else:
+        read_header(sections.header, letter)
     letter.reviewer = read_reviewer(sections.how)
+    if ocr:
+        letter.reviewer = check_reviewer(letter.reviewer, letter.warnings)
     letter.case_summary = read_case_summary(sections.summary)
     read_patient(letter)
     letter.items = read_items(sections.issues, path)
     check_letter(letter)
+    if ocr:
+        check_dates(letter)
     return letter
 
 
@@ -111,6 +132,110 @@ def read_header(header: str, letter: Letter) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Header, as OCR reads it: labels misread, values out of place, letters taken for digits
+# ---------------------------------------------------------------------------------------------
+
+HEADER_DATES = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
+# The order the header's dates keep in every letter: injury, UR denial, application, assignment, decision.
+DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
+
+
+def as_digits(value: str) -> str:
+    """A value that must be all digits, with the letters OCR takes for digits made digits."""
+    return value.translate(p.OCR_DIGITS)
+
+
+def read_ocr_case_number(flat: str, warn) -> str | None:
+    """The case number, when what was read has its shape (CMyy-nnnnnnn) once letters taken for
+    digits are made digits; otherwise none, and a warning saying what was read."""
+    match = p.OCR_CASE_NUMBER.search(flat)
+    if not match:
+        stray = re.search(r"\bC\s?M\S{0,12}", flat)
+        warn(f"no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
+        return None
+    number = f"CM{as_digits(match[1])}-{as_digits(match[2])}"
+    if number != " ".join(match[0].split()).replace(" ", ""):
+        warn(f"case number read by OCR as {match[0]!r}, taken as {number}")
+    return number
+
+
+def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
+    """One header date as OCR read it; a value that is no date is left out, with a warning."""
+    text = match[0]
+    value = f"{as_digits(match[1])}/{as_digits(match[3])}/{as_digits(match[4])}"
+    date = parse_date(value)
+    if date is None:
+        warn(f"{field} read by OCR as {text!r}, which is no date: left out")
+    elif value != re.sub(r"\s", "", text).replace("-", "/"):
+        warn(f"{field} read by OCR as {text!r}, taken as {date}")
+    return date
+
+
+def read_ocr_header(header: str, letter: Letter) -> None:
+    """The header table from OCR'd text. Each label takes the first date after it, before the next
+    label; labels that have none (the table read column by column: labels first, then values) take
+    the dates that no label took, in order, with a warning."""
+    warn = letter.warnings.append
+    flat = " ".join(header.split())
+    letter.case_number = read_ocr_case_number(flat, warn)
+    labels = []  # (start, end, field)
+    for field, pattern in p.OCR_HEADER_LABELS.items():
+        found = pattern.search(flat)
+        if found:
+            labels.append((found.start(), found.end(), field))
+    received = p.OCR_RECEIVED.search(flat)
+    labels.sort()
+    dates = list(p.OCR_DATE.finditer(flat))
+    taken: set[int] = set()
+    unread = []
+    for index, (_, end, field) in enumerate(labels):
+        if field not in HEADER_DATES:
+            continue
+        bound = labels[index + 1][0] if index + 1 < len(labels) else len(flat)
+        if field == "application_received" and received and received.start() >= end:
+            bound = max(bound, received.end())  # its date can come between "Application" and "Received:"
+        for number, date in enumerate(dates):
+            if number not in taken and end <= date.start() < bound:
+                taken.add(number)
+                setattr(letter, field, read_ocr_date(date, field, warn))
+                break
+        else:
+            unread.append(field)
+    found_fields = {field for _, _, field in labels}
+    for field in HEADER_DATES:
+        if field not in found_fields:
+            setattr(letter, field, None)
+            warn(f"{field}: its label was not found in the OCR'd header")
+    left = [date for number, date in enumerate(dates) if number not in taken]
+    if unread and len(left) >= len(unread):
+        for field, date in zip(unread, left):
+            setattr(letter, field, read_ocr_date(date, field, warn))
+            warn(f"{field} taken from the OCR'd header by its place (the table read column by column)")
+    elif unread:
+        for field in unread:
+            setattr(letter, field, None)
+            warn(f"{field}: no date after its label in the OCR'd header")
+    priority = p.PRIORITY.search(flat)
+    if priority is None and any(field == "priority" for _, _, field in labels):
+        after = next(end for _, end, field in labels if field == "priority")
+        word = p.OCR_PRIORITY.search(flat, after, after + 30)
+        choice = process.extractOne(word[1], ("Standard", "Expedited"), scorer=fuzz.ratio) if word else None
+        if choice and choice[1] >= 80:
+            letter.priority = choice[0]
+            warn(f"priority read by OCR as {word[1]!r}, taken as {choice[0]}")
+    else:
+        letter.priority = priority[1].capitalize() if priority else None
+
+
+def check_dates(letter: Letter) -> None:
+    """Warn when OCR'd header dates are out of the order every letter keeps (a digit misread)."""
+    dated = [(field, getattr(letter, field)) for field in DATE_ORDER if getattr(letter, field)]
+    for (early, early_date), (late, late_date) in zip(dated, dated[1:]):
+        if early_date > late_date:
+            letter.warnings.append(f"{early} {early_date} is after {late} {late_date}: a date misread by OCR?")
+
+
+# ---------------------------------------------------------------------------------------------
 # Reviewer
 # ---------------------------------------------------------------------------------------------
 
@@ -126,6 +251,66 @@ def read_reviewer(how: str) -> Reviewer:
     if prose:
         return Reviewer(tuple(split_specialties(prose[1])), tuple(split_list(prose[2])))
     return Reviewer()
+
+
+@functools.lru_cache(maxsize=4)
+def known_names(kind: str) -> tuple[str, ...]:
+    """The names of data/names/<kind>.txt ("states", "specialties")."""
+    lines = (NAMES_DIR / f"{kind}.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+NAME_SIMILARITY = 80  # rapidfuzz ratio from which an OCR'd name is taken for a known one ("Califomia": 84)
+
+
+def closest_name(name: str, kind: str) -> str | None:
+    """The one known name (data/names/<kind>.txt) an OCR'd name is close to, or None: none is, or
+    two are about as close."""
+    names = known_names(kind)
+    if name in names:
+        return name
+    close = [match for match in process.extract(name, names, scorer=fuzz.ratio, limit=2) if match[1] >= NAME_SIMILARITY]
+    if len(close) == 1 or (close and close[0][1] - close[1][1] >= 5):
+        return close[0][0]
+    return None
+
+
+def split_names(words: list[str], kind: str) -> list[str] | None:
+    """Words of names whose separating comma OCR lost ("Preventive Med1cme Occupatlonal Medlcme"),
+    as the known names they are, when every run of them is one; else None."""
+    if not words:
+        return []
+    for end in range(1, min(len(words), 6) + 1):
+        first = closest_name(" ".join(words[:end]), kind)
+        if first is not None:
+            rest = split_names(words[end:], kind)
+            if rest is not None:
+                return [first, *rest]
+    return None
+
+
+def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
+    """OCR'd state or specialty names checked against the known ones: each corrected when it is close
+    to one known name (or, run together, to several), and kept with a warning when not."""
+    what = "state" if kind == "states" else "specialty"
+    checked: list[str] = []
+    for name in names:
+        words = [word for word in name.split() if len(word) > 1 or word in "&"]  # a lone letter is a speck
+        known = closest_name(" ".join(words), kind)
+        found = [known] if known else split_names(words, kind)
+        if found is None:
+            warnings.append(f"{what} {name!r} is not a known name (misread by OCR?)")
+            checked.append(name)
+            continue
+        if found != [name]:
+            warnings.append(f"{what} read by OCR as {name!r}, taken as {', '.join(found)}")
+        checked.extend(found)
+    return tuple(checked)
+
+
+def check_reviewer(reviewer: Reviewer, warnings: list[str]) -> Reviewer:
+    return Reviewer(check_names(reviewer.specialties, "specialties", warnings),
+                    check_names(reviewer.licensure_states, "states", warnings))
 
 
 def split_list(value: str) -> list[str]:

