@@ -162,11 +162,12 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
 def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
     """One header date as OCR read it; a value that is no date is left out, with a warning."""
     text = match[0]
-    value = f"{as_digits(match[1])}/{as_digits(match[3])}/{as_digits(match[4])}"
+    month, day, year = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
+    value = f"{as_digits(month)}/{as_digits(day)}/{as_digits(year)}"
     date = parse_date(value)
     if date is None:
         warn(f"{field} read by OCR as {text!r}, which is no date: left out")
-    elif value != re.sub(r"\s", "", text).replace("-", "/"):
+    elif value != text.replace("-", "/"):
         warn(f"{field} read by OCR as {text!r}, taken as {date}")
     return date
 
@@ -218,11 +219,13 @@ def read_ocr_header(header: str, letter: Letter) -> None:
     priority = p.PRIORITY.search(flat)
     if priority is None and any(field == "priority" for _, _, field in labels):
         after = next(end for _, end, field in labels if field == "priority")
-        word = p.OCR_PRIORITY.search(flat, after, after + 30)
-        choice = process.extractOne(word[1], ("Standard", "Expedited"), scorer=fuzz.ratio) if word else None
-        if choice and choice[1] >= 80:
-            letter.priority = choice[0]
-            warn(f"priority read by OCR as {word[1]!r}, taken as {choice[0]}")
+        for word in p.OCR_PRIORITY.finditer(flat, after, after + 80):  # far off when read column by column
+            choice = process.extractOne(word[1], ("Standard", "Expedited"), scorer=fuzz.ratio)
+            if choice[1] >= 80:
+                letter.priority = choice[0]
+                if word[1] != choice[0]:
+                    warn(f"priority read by OCR as {word[1]!r}, taken as {choice[0]}")
+                break
     else:
         letter.priority = priority[1].capitalize() if priority else None
 

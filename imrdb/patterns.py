@@ -460,17 +460,20 @@ OCR_LINE_LABELS = (
 # "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each named by the field it labels.
 OCR_HEADER_LABELS = {
     "case_number": re.compile(r"(?<![A-Za-z0-9])Ca\w{1,3}\s*Num\w{1,4}\s*[:;]?"),
-    "date_assigned": re.compile(r"(?<![A-Za-z0-9])Date\s*A\w{3,7}\s*[:;]?"),
-    "date_of_injury": re.compile(r"(?<![A-Za-z0-9])Date\s*o[fl]\s*\S{0,2}n\w{2,5}\s*[:;]?"),
-    "decision_date": re.compile(r"(?<![A-Za-z0-9])De\w{4,7}\s*Date\s*[:;]?"),
-    "ur_denial_date": re.compile(r"(?<![A-Za-z0-9])U\s?R\s*De\w{2,5}\s*Date\s*[:;]?"),
+    "date_assigned": re.compile(r"(?<![A-Za-z0-9])Da\S{1,2}\s*A\w{3,7}\s*[:;]?"),
+    "date_of_injury": re.compile(r"(?<![A-Za-z0-9])Da\S{1,2}\s*o[fl]\s*\S{0,2}n\w{2,5}\s*[:;]?"),
+    "decision_date": re.compile(r"(?<![A-Za-z0-9])De\w{4,7}\s*Da\S{1,2}\s*[:;]?"),
+    "ur_denial_date": re.compile(r"(?<![A-Za-z0-9])U\s?R\s*De\w{2,5}\s*Da\S{1,2}\s*[:;]?"),
     "application_received": re.compile(r"\S{0,2}ppl\S{0,4}ca\S{0,6}on\s*[:;]?|(?<![A-Za-z0-9])Application\b"),
     "priority": re.compile(r"(?<![A-Za-z0-9])Pr\w{2,6}\s*[:;]?"),
 }
 OCR_RECEIVED = re.compile(r"\S?eceived\s*[:;]?")  # the second line of "Application Received:"
 # A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
 # with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
-OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?([/-])\s?([0-9OoIlS]{1,2})\s?\2\s?([0-9OoIlS]{4}|[0-9OoIlS]{2})(?![\w/])")
+# A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
+# lost altogether ("12282016": eight digits).
+OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{4}|[0-9OoIlS]{2})(?![\w/])"
+                      r"|(?<![\w/])([01][0-9])([0-3][0-9])((?:19|20)[0-9]{2})(?![\w/])")
 # Letters OCR takes for digits, in a value that must be all digits.
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
                             "S": "5", "s": "5", "B": "8", "Z": "2"})

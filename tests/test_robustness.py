@@ -554,7 +554,7 @@ def test_pdf_failures_say_what_to_do(tmp_path):
     _pdf(tmp_path / "good.pdf", sample("003").read_text().replace("<b>", "").replace("</b>", ""))
     report = ingest([tmp_path], str(tmp_path / "imr.db"), workers=1)
     reasons = {Path(f.path).name: f.message for f in report.failures}
-    assert "no text layer" in reasons["scan.pdf"] and "needs OCR" in reasons["scan.pdf"]
+    assert reasons["scan.pdf"] == "PDF has 1 page(s) but no text layer and no scanned page to OCR"
     assert "encrypted" in reasons["locked.pdf"]
     assert report.ingested == 1 and report.failed == 2
 
