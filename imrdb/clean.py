@@ -144,6 +144,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = "\n".join(p.OCR_PAGE_NUMBER.sub("", page) for page in text.split("\f"))
     text = p.OCR_BAR.sub(" ", text)
     text = p.SPACE_RUN.sub(" ", text.replace("\t", " "))
+    text = p.OCR_MARKS_LINE.sub("", text)
     text = p.OCR_LEADING_NOISE.sub("", text)
     text = p.OCR_TRAILING_NOISE.sub("", text)
     text = p.OCR_DOUBLE_STOP.sub(".", text)
@@ -173,7 +174,8 @@ def fix_label(line: str) -> str:
     best, best_score, best_end = None, 0.0, 0
     for label in p.OCR_LINE_LABELS:
         if line.startswith(label):
-            return line
+            best, best_score, best_end = label, 100.0, len(label)
+            break
         if abs(ord(line[0].lower()) - ord(label[0].lower())) and abs(ord(line[1].lower()) - ord(label[0].lower())):
             continue  # neither its first letter nor (a stray mark before it) its second: not this label
         for end in range(max(1, len(label) - 3), min(len(line), len(label) + 3) + 1):
@@ -189,9 +191,10 @@ def fix_label(line: str) -> str:
 
 
 def _fix_decision(match, corrections: list[str]) -> str:
-    word = match[1]
+    word = match[1].rstrip(".")
     if word in p.DECISION_WORDS:
         return match[0]
+    word = match[1]
     scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
     decision = max(scores, key=scores.get)
     if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:

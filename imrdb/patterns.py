@@ -415,7 +415,7 @@ MTUS_GUIDELINE = re.compile(
 # ---------------------------------------------------------------------------------------------
 
 # Table rules and speckle read as characters: "Date Assigned: | 11/18/2016", "Federal Services | HHI,".
-OCR_BAR = re.compile(r"[|¦°•·■□]")
+OCR_BAR = re.compile(r"[|¦°•·■□»«]")
 # An underscore (no letter has one): a speck or an underline. Within a word it goes ("Om_eprazole"),
 # elsewhere it is a space.
 OCR_UNDERSCORE_IN_WORD = re.compile(r"(?<=[A-Za-z])_+(?=[a-z])")
@@ -438,13 +438,15 @@ OCR_LEADING_NOISE = re.compile(r"^(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1
 # "12004. | | | ,", and lone letters after its last sentence: "Special Studies. o : : _". Only
 # after a space, so a line's own closing full stop stays; a lone colon stays too (a heading's colon
 # before a decision wrapped onto the next line).
-_OCR_MARKS = r"(?!:[ \t]*$)[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}"
+_OCR_MARKS = r"(?!:[ \t]*$)(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}|[()\[\]{}])"
+# A line of nothing but marks: "-", '"', ". ' ,".
+OCR_MARKS_LINE = re.compile(r"^[-.,:;'\"`~_^*»«“”‘’—–=+\\ \t]+$", re.MULTILINE)
 OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _OCR_MARKS + r")+[ \t]*$"
                                 r"|(?<=[.!?])(?:[ \t]+[a-z])+[ \t]*$", re.MULTILINE)
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned".
-OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9]{5,11})[ \t]*\.?[ \t]*$", re.MULTILINE)
+OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Labels that begin a line, as Tesseract may misread them ("Claims Adininistrator guidellne:",
 # "MAXIMUS guidéline:"): each line's start is compared with them by edit distance (clean.fix_labels).
