@@ -143,9 +143,10 @@ def _pss_mb(pid: int) -> float:
     return _rss_mb(pid) if pss is None else pss
 
 
-def measure(command: list[str]) -> tuple[float, float, float, str, float]:
+def measure(command: list[str], peaks: dict[int, float] | None = None) -> tuple[float, float, float, str, float]:
     """Run a command; return (seconds, peak RSS MB of the main process, peak PSS MB of its process tree, stdout,
-    CPU seconds of the process and the workers it waited for).
+    CPU seconds of the process and the workers it waited for). `peaks`, when given, gets each process's
+    own peak RSS in MB (VmHWM), by process id.
 
     The main process's peak RSS is the kernel's own high-water mark (VmHWM), so sampling it every
     0.2 s misses nothing but the last moments; the tree's PSS is sampled as often. Sampling every
@@ -161,7 +162,11 @@ def measure(command: list[str]) -> tuple[float, float, float, str, float]:
         nonlocal peak_main, peak_tree
         while not done.is_set():
             peak_main = max(peak_main, _proc_mb(process.pid, "status", "VmHWM:") or 0.0)
-            peak_tree = max(peak_tree, sum(_pss_mb(pid) for pid in _tree(process.pid)))
+            tree = _tree(process.pid)
+            peak_tree = max(peak_tree, sum(_pss_mb(pid) for pid in tree))
+            if peaks is not None:
+                for pid in tree:
+                    peaks[pid] = max(peaks.get(pid, 0.0), _proc_mb(pid, "status", "VmHWM:") or 0.0)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)

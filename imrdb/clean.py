@@ -155,7 +155,22 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     corrections: list[str] = []
     text = "\n".join(fix_label(line) for line in text.split("\n"))
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
+    text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
+    text = p.OCR_STRAY_APOSTROPHE.sub("", text)
     return text, corrections
+
+
+def _colon_before_decision(match, corrections: list[str]) -> str:
+    """A heading whose colon OCR lost ("Compi'ehehsive psychologlcal'testingi Upheld"), known for one
+    by the item label on the next line: its decision word, if it is one, gets its colon back."""
+    word = match["word"]
+    scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
+    decision = max(scores, key=scores.get)
+    if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:
+        return match[0]
+    if word != decision:
+        corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
+    return f"{match['heading']}: {decision}\n"
 
 
 def fix_phrases(text: str) -> str:
@@ -193,7 +208,7 @@ def fix_label(line: str) -> str:
 def _fix_decision(match, corrections: list[str]) -> str:
     word = match[1].rstrip(".")
     if word in p.DECISION_WORDS:
-        return match[0]
+        return match[0] if match[0].startswith(":") else ": " + match[1]  # "L5-S1; Upheld": the colon misread
     word = match[1]
     scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
     decision = max(scores, key=scores.get)

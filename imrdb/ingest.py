@@ -16,7 +16,6 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -26,11 +25,15 @@ from imrdb.db.store import INGESTED, REPLACED, UNCHANGED, FailedFile, Store, kno
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
 from imrdb.parse import parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
-from imrdb.sources import DEFAULT_MAX_BYTES, SourceFile, find_letter_files, read_bytes, sha256_of, text_of, text_path
+from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, find_letter_files, ocr_warning, read_bytes, sha256_of,
+                           text_of, text_path)
 from imrdb.workers import IDLE, Workers, mark, still_on
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
+# PDFs per task at most: a scanned one takes seconds a page to OCR, so fifty in one task would keep
+# one worker busy for minutes while the others wait (a digital PDF takes ~20 ms either way)
+PDF_CHUNK_SIZE = 2
 MAX_BATCH_SIZE = 5000  # a transaction's letters are held in memory: 5,000 keeps an ingest under 300 MB
 MAX_IN_FLIGHT = 3000  # letters parsed ahead of the writer at most (about 30 MB of rows)
 # The parsers run at a lower priority than the writer: N workers and the writer share N cores, and
@@ -72,7 +75,10 @@ def parse_file(path: str, source_format: str, sha256: str, data: bytes,
     scanned page read by OCR."""
     try:
         source = text_of(data, source_format, path, sha256, on_ocr_page)
-        return letter_rows(parse_letter(source.text, source.format, path), source)
+        letter = parse_letter(source.text, source.format, path)
+        if (warning := ocr_warning(source.ocr)) is not None:
+            letter.warnings.append(warning)
+        return letter_rows(letter, source)
     except LetterError as error:
         return FailedFile(path, sha256, error.stage, error.reason)
     except RecursionError:
@@ -196,8 +202,17 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
-def _chunks(iterator: Iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(iterator, size)):
+def _chunks(sources: Iterator[SourceFile], size: int, pdf_size: int = PDF_CHUNK_SIZE) -> Iterator[list[SourceFile]]:
+    """Tasks of `size` files, closed early when they hold `pdf_size` PDFs."""
+    chunk: list[SourceFile] = []
+    pdfs = 0
+    for source in sources:
+        chunk.append(source)
+        pdfs += source.format == "pdf"
+        if len(chunk) >= size or pdfs >= pdf_size:
+            yield chunk
+            chunk, pdfs = [], 0
+    if chunk:
         yield chunk
 
 

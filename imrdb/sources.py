@@ -56,6 +56,18 @@ class OcrReading:
     mixed: bool  # other pages had a text layer of their own
 
 
+LOW_OCR_CONFIDENCE = 80.0  # mean word confidence under which a letter's OCR'd pages are worth a look
+
+
+def ocr_warning(reading: OcrReading | None) -> str | None:
+    """A parse warning for a letter whose scanned pages OCR read with low confidence, else None."""
+    if reading is None or reading.confidence >= LOW_OCR_CONFIDENCE:
+        return None
+    pages = ", ".join(str(page) for page in reading.pages)
+    return (f"page(s) {pages} read by OCR ({reading.engine}) with a mean confidence of {reading.confidence:g}, "
+            f"under {LOW_OCR_CONFIDENCE:g}: check this letter against its file")
+
+
 @dataclass(frozen=True)
 class SourceText:
     path: str | os.PathLike

@@ -331,7 +331,7 @@ def _table_counts(db: str) -> dict:
 
 # A populated database taken down to an older revision and back up: every row kept. On SQLite, 0007's
 # downgrade copies ingest_runs, which cases refer to (it failed with a foreign key error before).
-@pytest.mark.parametrize("revision", ["0006", "0004", "0001"])
+@pytest.mark.parametrize("revision", ["0007", "0006", "0004", "0001"])
 def test_cli_migrate_down_and_up_keeps_the_rows(db_url, revision):
     assert run_cli("ingest", SAMPLES, "--db", db_url, "-q").returncode == 0
     before = _table_counts(db_url)
@@ -339,7 +339,7 @@ def test_cli_migrate_down_and_up_keeps_the_rows(db_url, revision):
     assert down.returncode == 0 and f"database at revision {revision}" in down.stdout, down.stderr[-2000:]
     assert _table_counts(db_url) == before
     up = run_cli("migrate", "--db", db_url)
-    assert up.returncode == 0 and "database at revision 0007" in up.stdout, up.stderr[-2000:]
+    assert up.returncode == 0 and "database at revision 0010" in up.stdout, up.stderr[-2000:]
     assert _table_counts(db_url) == before
     if db_url.startswith("sqlite"):
         assert rows(db_url, "pragma foreign_key_check") == [] and rows(db_url, "pragma integrity_check") == [("ok",)]
@@ -367,7 +367,7 @@ def test_migrating_leaves_foreign_keys_enforced(tmp_path):
 
 @pytest.mark.parametrize("args, expected", [
     (["--revision", "nonsense"], "error: --revision nonsense: Can't locate revision identified by 'nonsense' "
-                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007; head is the newest)"),
+                                 "(the revisions: base, 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0010; head is the newest)"),
     (["--downgrade", "--revision", "9999"], "error: --revision 9999: Can't locate revision identified by '9999'"),
 ], ids=["upgrade", "downgrade"])
 def test_cli_migrate_to_an_unknown_revision_is_one_line(tmp_path, args, expected):

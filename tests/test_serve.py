@@ -93,6 +93,7 @@ def test_default_facets_and_labels(sample_db):
     assert facets["decision_year"] == {2014: 1}
     assert facets["reviewer_specialty"]["Internal Medicine"] == 1 and sum(facets["reviewer_specialty"].values()) == 5
     assert facets["date_of_injury"]["2004"] == 1
+    assert facets["source_format"] == {"text": 5} and facets["ocr_engine"] == {}  # how each letter was read
     items = get_json(datasette, "/imr/disputed_items.json?_size=0")
     assert {"decision", "treatment_category", "treatment_subcategory", "drug_class", "reviewer_specialty"} <= set(
         items["facet_results"])
