@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-text", type=Path, help="write each letter's OCR'd text here, per engine and kind")
     args = parser.parse_args(argv)
     facts = load_facts(args.facts)
-    print(f"| engine | scans | letters | pages | facts right | pages/s (1 core) | mean confidence |")
+    print("| engine | scans | letters | pages | facts right | pages/s (1 core) | mean confidence |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for name in args.engines.split(","):
         read = ENGINES[name](args)

@@ -151,7 +151,7 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
     match = p.OCR_CASE_NUMBER.search(flat)
     if not match:
         stray = re.search(r"\bC\s?M\S{0,12}", flat)
-        warn(f"no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
+        warn("no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
         return None
     number = f"CM{as_digits(match[1])}-{as_digits(match[2])}"
     if number != " ".join(match[0].split()).replace(" ", ""):
@@ -172,20 +172,48 @@ def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
     return date
 
 
+LABEL_MATCH = 75  # rapidfuzz ratio from which words of the OCR'd header are taken for a label ("DCaie Assigned": 80)
+
+
+def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
+    """Where each header label is in the OCR'd header, by edit distance on runs of its words without
+    digits ("Dateoflnjury:", "Decision DCaie:", "Caie of Injury"): every label takes its closest run
+    of words, the closest first, no two the same words."""
+    words = [(match.start(), match.end(), re.sub(r"[^a-z]", "", match[0].lower()))
+             for match in re.finditer(r"\S+", flat)]
+    candidates = []
+    for field, label in p.OCR_HEADER_LABEL_WORDS.items():
+        wanted = re.sub(r"[^a-z]", "", label.lower())
+        size = len(label.split())
+        for count in range(max(1, size - 1), size + 2):
+            for first in range(len(words) - count + 1):
+                run = words[first: first + count]
+                if any(any(character.isdigit() for character in flat[start:end]) for start, end, _ in run):
+                    continue
+                score = fuzz.ratio("".join(word for _, _, word in run), wanted)
+                if score >= LABEL_MATCH:
+                    candidates.append((score, field, first, count))
+    found: dict[str, tuple[int, int]] = {}
+    used: set[int] = set()
+    for score, field, first, count in sorted(candidates, key=lambda candidate: -candidate[0]):
+        span = set(range(first, first + count))
+        if field not in found and not span & used:
+            found[field] = (words[first][0], words[first + count - 1][1])
+            used |= span
+    return found
+
+
 def read_ocr_header(header: str, letter: Letter) -> None:
-    """The header table from OCR'd text. Each label takes the first date after it, before the next
-    label; labels that have none (the table read column by column: labels first, then values) take
-    the dates that no label took, in order, with a warning."""
+    """The header table from OCR'd text. Each label (found by `find_ocr_labels`) takes the first date
+    after it, before the next label; labels that have none (the table read column by column: labels
+    first, then values) take the dates that no label took, in order, with a warning, when those dates
+    then keep the order every letter's dates keep; a label not found gets no date."""
     warn = letter.warnings.append
     flat = " ".join(header.split())
     letter.case_number = read_ocr_case_number(flat, warn)
-    labels = []  # (start, end, field)
-    for field, pattern in p.OCR_HEADER_LABELS.items():
-        found = pattern.search(flat)
-        if found:
-            labels.append((found.start(), found.end(), field))
-    received = p.OCR_RECEIVED.search(flat)
-    labels.sort()
+    found = find_ocr_labels(flat)
+    received = found.pop("received", None)
+    labels = sorted((start, end, field) for field, (start, end) in found.items())
     dates = list(p.OCR_DATE.finditer(flat))
     taken: set[int] = set()
     unread = []
@@ -193,8 +221,8 @@ def read_ocr_header(header: str, letter: Letter) -> None:
         if field not in HEADER_DATES:
             continue
         bound = labels[index + 1][0] if index + 1 < len(labels) else len(flat)
-        if field == "application_received" and received and received.start() >= end:
-            bound = max(bound, received.end())  # its date can come between "Application" and "Received:"
+        if field == "application_received" and received and received[0] >= end:
+            bound = max(bound, received[1])  # its date can come between "Application" and "Received:"
         for number, date in enumerate(dates):
             if number not in taken and end <= date.start() < bound:
                 taken.add(number)
@@ -202,24 +230,27 @@ def read_ocr_header(header: str, letter: Letter) -> None:
                 break
         else:
             unread.append(field)
-    found_fields = {field for _, _, field in labels}
     for field in HEADER_DATES:
-        if field not in found_fields:
+        if field not in found:
             setattr(letter, field, None)
             warn(f"{field}: its label was not found in the OCR'd header")
     left = [date for number, date in enumerate(dates) if number not in taken]
-    if unread and len(left) >= len(unread):
+    if unread and len(left) == len(unread):
+        quiet: list[str] = []
         for field, date in zip(unread, left):
-            setattr(letter, field, read_ocr_date(date, field, warn))
-            warn(f"{field} taken from the OCR'd header by its place (the table read column by column)")
-    elif unread:
-        for field in unread:
-            setattr(letter, field, None)
-            warn(f"{field}: no date after its label in the OCR'd header")
+            setattr(letter, field, read_ocr_date(date, field, quiet.append))
+        if _in_date_order(letter):
+            letter.warnings += quiet
+            for field in unread:
+                warn(f"{field} taken from the OCR'd header by its place (the table read column by column)")
+            unread = []
+    for field in unread:
+        setattr(letter, field, None)
+        warn(f"{field}: no date after its label in the OCR'd header")
     priority = p.PRIORITY.search(flat)
-    if priority is None and any(field == "priority" for _, _, field in labels):
-        after = next(end for _, end, field in labels if field == "priority")
-        for word in p.OCR_PRIORITY.finditer(flat, after, after + 80):  # far off when read column by column
+    if priority is None:  # the value is the header's only "Standard" or "Expedited", whether its label was read or not
+        after = found["priority"][1] if "priority" in found else 0
+        for word in p.OCR_PRIORITY.finditer(flat, after, after + 200 if after else len(flat)):
             choice = process.extractOne(word[1], ("Standard", "Expedited"), scorer=fuzz.ratio)
             if choice[1] >= 80:
                 letter.priority = choice[0]
@@ -228,6 +259,11 @@ def read_ocr_header(header: str, letter: Letter) -> None:
                 break
     else:
         letter.priority = priority[1].capitalize() if priority else None
+
+
+def _in_date_order(letter: Letter) -> bool:
+    dated = [getattr(letter, field) for field in DATE_ORDER if getattr(letter, field)]
+    return all(early <= late for early, late in zip(dated, dated[1:]))
 
 
 def check_dates(letter: Letter) -> None:

@@ -465,18 +465,13 @@ OCR_LINE_LABELS = (
     "The Final Determination was based on decisions for the disputed items/services set forth below:",
 )
 
-# Header labels as OCR reads them: letters lost or changed ("Date Assngned", "Dateoflnjury",
-# "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each named by the field it labels.
-OCR_HEADER_LABELS = {
-    "case_number": re.compile(r"(?<![A-Za-z0-9])Ca\w{1,3}\s*Num\w{1,4}\s*[:;]?"),
-    "date_assigned": re.compile(r"(?<![A-Za-z0-9])Da\S{1,2}\s*A\w{3,7}\s*[:;]?"),
-    "date_of_injury": re.compile(r"(?<![A-Za-z0-9])Da\S{1,2}\s*o[fl]\s*\S{0,2}n\w{2,5}\s*[:;]?"),
-    "decision_date": re.compile(r"(?<![A-Za-z0-9])De\w{4,7}\s*Da\S{1,2}\s*[:;]?"),
-    "ur_denial_date": re.compile(r"(?<![A-Za-z0-9])U\s?R\s*De\w{2,5}\s*Da\S{1,2}\s*[:;]?"),
-    "application_received": re.compile(r"\S{0,2}ppl\S{0,4}ca\S{0,6}on\s*[:;]?|(?<![A-Za-z0-9])Application\b"),
-    "priority": re.compile(r"(?<![A-Za-z0-9])Pr\w{2,6}\s*[:;]?"),
+# Header labels, as imrdb.parse.find_ocr_labels looks for them in OCR'd text ("Date Assngned",
+# "Dateoflnjury", "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each by the field it labels.
+OCR_HEADER_LABEL_WORDS = {
+    "case_number": "Case Number:", "date_assigned": "Date Assigned:", "date_of_injury": "Date of Injury:",
+    "decision_date": "Decision Date:", "ur_denial_date": "UR Denial Date:", "priority": "Priority:",
+    "application_received": "Application", "received": "Received:",
 }
-OCR_RECEIVED = re.compile(r"\S?eceived\s*[:;]?")  # the second line of "Application Received:"
 # A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
 # with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
 # A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
