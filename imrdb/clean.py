@@ -208,7 +208,7 @@ def fix_label(line: str) -> str:
 def _fix_decision(match, corrections: list[str]) -> str:
     word = match[1].rstrip(".")
     if word in p.DECISION_WORDS:
-        return match[0] if match[0].startswith(":") else ": " + match[1]  # "L5-S1; Upheld": the colon misread
+        return ": " + word  # specks after it gone; "L5-S1; Upheld": the colon misread
     word = match[1]
     scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
     decision = max(scores, key=scores.get)

@@ -446,8 +446,8 @@ OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _O
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
-# ": Uphcld j" (a speck after it).
-OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})(?:[ \t]+\S{1,2})?[ \t]*$", re.MULTILINE)
+# ": Uphcld j", "is: Upheld a :" (specks after it).
+OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # A heading whose colon was lost, known by the item label on the line after it.
 OCR_HEADING_WITHOUT_COLON = re.compile(

@@ -68,6 +68,8 @@ CLEANED_LINES = [
     ("Retrospective MRI of the lumbar spine with and without contrast :",
      "Retrospective MRI of the lumbar spine with and without contrast :"),
     ("#60 Norco 10/325mg", "#60 Norco 10/325mg"),
+    ("Ibuprofen' 600mg #90 with 2 refill was the original request.", "Ibuprofen 600mg #90 with 2 refill was the original request."),
+    ("the patients' views", "the patients' views"),
 ]
 
 
@@ -83,6 +85,15 @@ DECISIONS = [
     ("Lidocaine patch: Uphe1d", "Lidocaine patch: Upheld", ["decision read by OCR as 'Uphe1d', taken as 'Upheld'"]),
     ("Physical therapy x 6; 0verturned", "Physical therapy x 6: Overturned",
      ["decision read by OCR as '0verturned', taken as 'Overturned'"]),
+    # fax: the colon read as a semicolon, specks after the word
+    ("Facet joint injections L4-5, L5-S1; Upheld", "Facet joint injections L4-5, L5-S1: Upheld", []),
+    ("MRI of the right Shoulde'r 'without contrast: Uphcld j", "MRI of the right Shoulde'r 'without contrast: Upheld",
+     ["decision read by OCR as 'Uphcld', taken as 'Upheld'"]),
+    ("times a week for 1 week is: Upheld a :", "times a week for 1 week is: Upheld", []),
+    ("MRI of the lumbar spine: Up.held»", "MRI of the lumbar spine: Upheld", ["decision read by OCR as 'Up.held', taken as 'Upheld'"]),
+    # fax: the colon lost, the heading known by the item label after it
+    ("Compi'ehehsive psychologlcal'testingi Upheld\nClaims Administrator guideline: Decision based on MTUS",
+     "Compi'ehehsive psychologlcal'testingi: Upheld\nClaims Administrator guideline: Decision based on MTUS", []),
     # read right: unchanged, no warning
     ("MRI of the umbar without contrast: Upheld", "MRI of the umbar without contrast: Upheld", []),
     # a word like neither: left alone
