@@ -334,7 +334,7 @@ def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple
     what = "state" if kind == "states" else "specialty"
     checked: list[str] = []
     for name in names:
-        words = [word for word in name.split() if len(word) > 1 or word in "&"]  # a lone letter is a speck
+        words = [word for word in name.split() if len(word) > 2 or word == "&"]  # no name has a word of two letters: specks
         known = closest_name(" ".join(words), kind)
         found = [known] if known else split_names(words, kind)
         if found is None:

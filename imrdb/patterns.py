@@ -421,8 +421,9 @@ OCR_BAR = re.compile(r"[|¦°•·■□»«]")
 OCR_UNDERSCORE_IN_WORD = re.compile(r"(?<=[A-Za-z])_+(?=[a-z])")
 OCR_UNDERSCORE = re.compile(r"_+")
 # The reviewer block's labels misread beyond fix_label's reach: "Cemficauon(s)/Specralty",
+# "Certlficauon(e)/Spechty",
 # "Stale(s) of Llcensure:".
-OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(s\)\s*/\s*S\w{5,9}\s*[:;]?", re.MULTILINE)
+OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}\s*[:;]?", re.MULTILINE)
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
 # Words the parser reads by, as OCR misreads them ("medlcally necessary", "medicaily necessaty"):
 # found by their shape, taken for the phrase when close to it (clean.fix_phrases).

@@ -42,6 +42,7 @@ CLEANED_LINES = [
      "The Final Determination was based on decisions for the disputed items/services set forth below:"),
     ("Cemficauon(s)/Specralty: Physrcal Medicine & Rehabrlltatlon",
      "Certification(s)/Specialty: Physrcal Medicine & Rehabrlltatlon"),
+    ("Certlficauon(e)/Spechty: Internal Medlcme", "Certification(s)/Specialty: Internal Medlcme"),
     # section titles, with the marks around them
     ("IMR.ISSUES,DECISIONS AND RATIONALES °", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("- IMR ISSUES, DECISIONSAND RATIONALES", "IMR ISSUES, DECISIONS AND RATIONALES"),
@@ -197,6 +198,8 @@ REVIEWERS = [
     (("Preventive Med1cme Occupatlonal Medlcme",), ("Texas o",), ("Preventive Medicine", "Occupational Medicine"),
      ("Texas",), ["specialty read by OCR as 'Preventive Med1cme Occupatlonal Medlcme', taken as Preventive Medicine, "
                   "Occupational Medicine", "state read by OCR as 'Texas o', taken as Texas"]),
+    (("Internal Medicine",), ("Texas Lo",), ("Internal Medicine",), ("Texas",),
+     ["state read by OCR as 'Texas Lo', taken as Texas"]),
     (("Physical Medicme & Rehabllitauon Pain Management",), ("California", "Arizona"),
      ("Physical Medicine & Rehabilitation", "Pain Management"), ("California", "Arizona"),
      ["specialty read by OCR as 'Physical Medicme & Rehabllitauon Pain Management', taken as "
