@@ -164,9 +164,8 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     """A heading whose colon OCR lost ("Compi'ehehsive psychologlcal'testingi Upheld"), known for one
     by the item label on the next line: its decision word, if it is one, gets its colon back."""
     word = match["word"]
-    scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
-    decision = max(scores, key=scores.get)
-    if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:
+    decision = decision_word(word)
+    if decision is None:
         return match[0]
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
@@ -205,15 +204,22 @@ def fix_label(line: str) -> str:
     return best + (" " + rest.lstrip() if rest.strip() else rest)
 
 
+def decision_word(word: str) -> str | None:
+    """The decision an OCR'd word is ("Uphe1d": Upheld), when it is close to one and not to the other."""
+    scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
+    decision = max(scores, key=scores.get)
+    if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:
+        return None
+    return decision
+
+
 def _fix_decision(match, corrections: list[str]) -> str:
     word = match[1].rstrip(".")
     if word in p.DECISION_WORDS:
         return ": " + word  # specks after it gone; "L5-S1; Upheld": the colon misread
-    word = match[1]
-    scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
-    decision = max(scores, key=scores.get)
-    if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:
+    decision = decision_word(match[1])
+    if decision is None:
         return match[0]
-    if word.lower() != decision.lower():
-        corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
+    if match[1].lower() != decision.lower():
+        corrections.append(f"decision read by OCR as {match[1]!r}, taken as {decision!r}")
     return ": " + decision
