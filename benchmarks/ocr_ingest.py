@@ -5,8 +5,9 @@
 
 contender  `imrdb ingest` of the first N scanned letters (image-only PDFs) into a new SQLite database
            with W workers: read, OCR every page, parse, store, index.
-baseline   the engine alone on the same pages: W processes (forked, as the ingest's workers are),
-           each rendering, preprocessing and OCRing its share of the pages with imrdb.ocr, nothing else.
+baseline   the engine alone on the same pages: W processes (forked, as the ingest's workers are), each
+           taking the next file as it is free (as the ingest's workers do) and rendering, preprocessing
+           and OCRing its pages with imrdb.ocr, nothing else.
 Both are timed by wall clock; each process's peak resident memory (VmHWM) is sampled from /proc.
 Each runs --repeat times, alternating; the medians are compared (target: ratio <= 1.15, <= 300 MB a process).
 """
@@ -29,19 +30,17 @@ import multiprocessing, sys
 import pypdfium2 as pdfium
 from imrdb import ocr
 
-def read(job):
-    path, pages = job
+def read(path):
     document = pdfium.PdfDocument(path)
-    for index in pages:
+    for index in range(len(document)):
         ocr.read_page(document[index])
+    pages = len(document)
     document.close()
-    return len(pages)
+    return pages
 
 paths, workers = sys.argv[2:], int(sys.argv[1])
-pages = [(path, index) for path in paths for index in range(len(pdfium.PdfDocument(path)))]
-jobs = [(path, [index]) for path, index in pages]
 with multiprocessing.get_context("fork").Pool(workers) as pool:
-    print(sum(pool.imap_unordered(read, jobs)))
+    print(sum(pool.imap_unordered(read, paths, chunksize=1)))
 """
 
 
