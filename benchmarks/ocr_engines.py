@@ -64,7 +64,7 @@ def boxes_to_lines(boxes: list) -> str:
 ENGINES = {
     "tesseract (tessdata)": lambda args: tesseract(args.tessdata_best),
     "tesseract (tessdata_fast)": lambda args: tesseract(args.tessdata_fast),
-    "tesseract (tessdata, no preprocessing)": lambda args: tesseract(args.tessdata_best, preprocess=False),
+    "tesseract (tessdata) without preprocessing": lambda args: tesseract(args.tessdata_best, preprocess=False),
     "rapidocr-onnxruntime": lambda args: rapidocr(),
 }
 
