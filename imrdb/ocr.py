@@ -22,10 +22,14 @@ INSTALL_HINT = "install the OCR extra (pip install 'imrdb[ocr]') and run again"
 _api = None  # this process's Tesseract instance
 
 
+DOUBTFUL_WORD = 60.0  # a word with digits read with less confidence than this may hold a misread digit
+
+
 @dataclass(frozen=True)
 class OcrPage:
     text: str
     confidence: float  # Tesseract's mean word confidence, 0-100
+    doubtful: tuple[tuple[str, float], ...] = ()  # words with digits read with low confidence, and theirs
 
 
 def tessdata_path() -> str | None:
@@ -70,9 +74,16 @@ class Tesseract:
         self.api = tesserocr.PyTessBaseAPI(path=tessdata or tessdata_path(), lang="eng", psm=tesserocr.PSM.AUTO)
 
     def read(self, image) -> OcrPage:
+        import tesserocr
+
         self.api.SetImage(prepare(image) if self.preprocess else image)
         text = self.api.GetUTF8Text()
-        return OcrPage(text, float(self.api.MeanTextConf()))
+        doubtful = []
+        for word in tesserocr.iterate_level(self.api.GetIterator(), tesserocr.RIL.WORD):
+            value, confidence = (word.GetUTF8Text(tesserocr.RIL.WORD) or "").strip(), word.Confidence(tesserocr.RIL.WORD)
+            if confidence < DOUBTFUL_WORD and any(character.isdigit() for character in value):
+                doubtful.append((value, round(confidence, 1)))
+        return OcrPage(text, float(self.api.MeanTextConf()), tuple(doubtful))
 
 
 def _tesseract() -> Tesseract:

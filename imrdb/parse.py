@@ -266,6 +266,25 @@ def _in_date_order(letter: Letter) -> bool:
     return all(early <= late for early, late in zip(dated, dated[1:]))
 
 
+def check_doubtful(letter: Letter, doubtful) -> None:
+    """Warn about each header value (case number, dates) that OCR read with low confidence: a digit
+    of it may be misread into another valid one (CM17-0001749 read as CM17-0001748, at 58)."""
+    for word, confidence in doubtful:
+        digits = as_digits(word)
+        date = p.OCR_DATE.search(word)
+        for field in ("case_number", *HEADER_DATES):
+            value = getattr(letter, field)
+            if not value:
+                continue
+            if field == "case_number":
+                doubted = value in digits.replace("CN", "CM") or value[5:] in digits
+            else:
+                doubted = date is not None and read_ocr_date(date, field, lambda _: None) == value
+            if doubted:
+                letter.warnings.append(f"{field} {value} was read by OCR with a confidence of {confidence:g} "
+                                       f"(as {word!r}): check it against the file")
+
+
 def check_dates(letter: Letter) -> None:
     """Warn when OCR'd header dates are out of the order every letter keeps (a digit misread)."""
     dated = [(field, getattr(letter, field)) for field in DATE_ORDER if getattr(letter, field)]

@@ -54,6 +54,7 @@ class OcrReading:
     pages: tuple[int, ...]  # which pages (1-based)
     page_count: int  # of the PDF's pages
     mixed: bool  # other pages had a text layer of their own
+    doubtful: tuple[tuple[str, float], ...] = ()  # words with digits read with low confidence (ocr.OcrPage)
 
 
 LOW_OCR_CONFIDENCE = 80.0  # mean word confidence under which a letter's OCR'd pages are worth a look
@@ -208,17 +209,18 @@ def _read_scans(document, pages: list[str], scans: list[int], path: Path | str,
         raise SourceError(f"{which} {len(pages)} page(s) are scans without a text layer and {reason}: "
                           f"{ocr.INSTALL_HINT}", str(path))
     mixed = any(text.strip() for index, text in enumerate(pages) if index not in scans)
-    confidences = []
+    confidences, doubtful = [], []
     for index in scans:
         page = document[index]
         reading = ocr.read_page(page)
         page.close()
         pages[index] = reading.text
         confidences.append(reading.confidence)
+        doubtful += reading.doubtful
         if on_ocr_page is not None:
             on_ocr_page()
     return OcrReading(ocr.engine_name(), round(sum(confidences) / len(confidences), 1),
-                      tuple(index + 1 for index in scans), len(pages), mixed)
+                      tuple(index + 1 for index in scans), len(pages), mixed, tuple(doubtful))
 
 
 def decode_text(data: bytes, path: Path | str = "") -> str:

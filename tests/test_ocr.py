@@ -17,7 +17,7 @@ import pytest
 from imrdb import ocr
 from imrdb.clean import clean_ocr, fix_label, normalize
 from imrdb.letter import Letter, Reviewer
-from imrdb.parse import check_dates, check_reviewer, parse_letter, read_ocr_header
+from imrdb.parse import check_dates, check_doubtful, check_reviewer, parse_letter, read_ocr_header
 from tests.conftest import ROOT, sample
 
 OCR_MISSING = ocr.missing()
@@ -188,6 +188,15 @@ def test_dates_out_of_order_are_warned_not_changed():
     check_dates(letter)
     assert letter.application_received == "2018-12-01"
     assert letter.warnings == ["application_received 2018-12-01 is after date_assigned 2016-12-07: a date misread by OCR?"]
+
+
+def test_header_values_read_with_low_confidence_are_warned():
+    # words Tesseract read with low confidence on the scans of CM17-0001749 (grey) and CM17-0008479 (fax)
+    letter = Letter(case_number="CM17-0001748", date_assigned="2017-01-06", decision_date="2017-02-16")
+    check_doubtful(letter, ((" CM17-0001748", 58.0), ("02/16/2017", 19.0), ("7", 17.0), ("10-17-2016.", 55.0)))
+    assert letter.warnings == [
+        "case_number CM17-0001748 was read by OCR with a confidence of 58 (as ' CM17-0001748'): check it against the file",
+        "decision_date 2017-02-16 was read by OCR with a confidence of 19 (as '02/16/2017'): check it against the file"]
 
 
 # -- names checked against data/names -----------------------------------------------------------
