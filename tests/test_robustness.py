@@ -213,12 +213,12 @@ import imrdb.ingest as ingest
 how, number = sys.argv[1], int(sys.argv[2])
 if how in ("on a file", "hangs on a file"):
     parse = ingest.parse_file
-    def parse_file(path, source_format, sha256, data):
+    def parse_file(path, source_format, sha256, data, *rest):
         if b"CRASH-THE-READER" in data:
             if how == "hangs on a file":
                 time.sleep(3600)  # as a PDF that sends its reader into an endless loop
             os.kill(os.getpid(), number)
-        return parse(path, source_format, sha256, data)
+        return parse(path, source_format, sha256, data, *rest)
     ingest.parse_file = parse_file
 else:  # on no file: every worker dies asking what is stored
     def known(self, hashes):
