@@ -6,8 +6,9 @@
 contender  `imrdb ingest` of the first N scanned letters (image-only PDFs) into a new SQLite database
            with W workers: read, OCR every page, parse, store, index.
 baseline   the engine alone on the same pages: W processes (forked, as the ingest's workers are), each
-           taking the next file as it is free (as the ingest's workers do) and rendering, preprocessing
-           and OCRing its pages with imrdb.ocr, nothing else.
+           taking the next file as it is free and running at the same lowered priority as the ingest's
+           workers (so that on a shared machine both get the same share of it), rendering,
+           preprocessing and OCRing its pages with imrdb.ocr, nothing else.
 Both are timed by wall clock; each process's peak resident memory (VmHWM) is sampled from /proc.
 Each runs --repeat times, alternating; the medians are compared (target: ratio <= 1.15, <= 300 MB a process).
 """
@@ -26,9 +27,10 @@ import run  # noqa: E402  (the main benchmark's measure: wall clock and memory f
 
 
 ENGINE_ALONE = r"""
-import multiprocessing, sys
+import multiprocessing, os, sys
 import pypdfium2 as pdfium
 from imrdb import ocr
+from imrdb.ingest import WORKER_NICENESS
 
 def read(path):
     document = pdfium.PdfDocument(path)
@@ -39,7 +41,7 @@ def read(path):
     return pages
 
 paths, workers = sys.argv[2:], int(sys.argv[1])
-with multiprocessing.get_context("fork").Pool(workers) as pool:
+with multiprocessing.get_context("fork").Pool(workers, os.nice, (WORKER_NICENESS,)) as pool:
     print(sum(pool.imap_unordered(read, paths, chunksize=1)))
 """
 
