@@ -51,6 +51,11 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
     letter.case_summary = read_case_summary(sections.summary)
     read_patient(letter)
     letter.items = read_items(sections.issues, path)
+    if ocr:
+        for item in letter.items:  # a speck before a heading's first word (": MRI of the right knee")
+            item.description = item.description.lstrip(p.OCR_HEADING_MARKS)
+            if item.original_request:
+                item.original_request = item.original_request.lstrip(p.OCR_HEADING_MARKS)
     check_letter(letter)
     if ocr:
         check_dates(letter)

@@ -450,6 +450,8 @@ OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # ": Uphcld j", "is: Upheld a :" (specks after it).
 OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
+# Marks OCR leaves before a heading's first word: no item description starts with one.
+OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
 # A heading whose colon was lost, known by the item label on the line after it.
 OCR_HEADING_WITHOUT_COLON = re.compile(
     r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[A-Za-z0-9]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",

@@ -231,6 +231,16 @@ def test_reviewer_names_checked(specialties, states, want_specialties, want_stat
     assert found == warnings
 
 
+def test_a_speck_before_a_heading_is_not_part_of_the_description():
+    # ": MRI of the right knee", '" Retrospective CT scan ...', ". CT scan of abdomen": specks OCR read before headings
+    text = normalize(sample("003").read_text(), "markdown")
+    heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
+    assert heading in text
+    digital = parse_letter(text, "text")
+    scanned = parse_letter(text.replace(heading, ": " + heading), "pdf-ocr")
+    assert [item.description for item in scanned.items] == [item.description for item in digital.items]
+
+
 def test_digital_letters_are_not_touched_by_ocr_checks():
     text = sample("003").read_text()
     assert parse_letter(text, "markdown").warnings == []
