@@ -151,6 +151,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_UNDERSCORE.sub(" ", p.OCR_UNDERSCORE_IN_WORD.sub("", text))
     text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
     text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)
+    text = p.OCR_RATIONALE_LABEL.sub(_rationale_label, text)
     text = fix_phrases(text)
     corrections: list[str] = []
     text = "\n".join(fix_label(line) for line in text.split("\n"))
@@ -170,6 +171,15 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
     return f"{match['heading']}: {decision}\n"
+
+
+def _rationale_label(match) -> str:
+    """"Decision rationale:" for a line starting with what is left of it ("—e rationale:"): at most two
+    characters, the end of "Decision" or close to it; any other "... rationale:" ("The rationale:") stays."""
+    rest = match["rest"].strip("-—–~_.,'\"").lower()
+    if len(rest) <= 2 or "decision".endswith(rest) or fuzz.ratio(rest, "decision") >= LABEL_SIMILARITY:
+        return "Decision rationale:"
+    return match[0]
 
 
 def fix_phrases(text: str) -> str:

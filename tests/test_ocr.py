@@ -43,6 +43,9 @@ CLEANED_LINES = [
     ("Cemficauon(s)/Specralty: Physrcal Medicine & Rehabrlltatlon",
      "Certification(s)/Specialty: Physrcal Medicine & Rehabrlltatlon"),
     ("Certlficauon(e)/Spechty: Internal Medlcme", "Certification(s)/Specialty: Internal Medlcme"),
+    ("—e rationale: The MTUS states that unequivocal objective findings that identify specific",
+     "Decision rationale: The MTUS states that unequivocal objective findings that identify specific"),
+    ("The rationale: is given below", "The rationale: is given below"),
     # section titles, with the marks around them
     ("IMR.ISSUES,DECISIONS AND RATIONALES °", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("- IMR ISSUES, DECISIONSAND RATIONALES", "IMR ISSUES, DECISIONS AND RATIONALES"),
