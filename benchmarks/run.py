@@ -148,9 +148,11 @@ def _pss_mb(pid: int) -> float:
     return _rss_mb(pid) if pss is None else pss
 
 
-def measure(command: list[str]) -> tuple[float, float, float, str, float]:
+def measure(command: list[str], peaks: dict[int, float] | None = None,
+            ok: tuple[int, ...] = (0,)) -> tuple[float, float, float, str, float]:
     """Run a command; return (seconds, peak RSS MB of the main process, peak PSS MB of its process tree, stdout,
-    CPU seconds of the process and the workers it waited for).
+    CPU seconds of the process and the workers it waited for). `peaks`, when given, gets each process's
+    own peak RSS in MB (VmHWM), by process id; `ok` are the exit statuses that are no failure.
 
     The main process's peak RSS is the kernel's own high-water mark (VmHWM), so sampling it every
     0.2 s misses nothing but the last moments; the tree's PSS is sampled as often. Sampling every
@@ -166,7 +168,11 @@ def measure(command: list[str]) -> tuple[float, float, float, str, float]:
         nonlocal peak_main, peak_tree
         while not done.is_set():
             peak_main = max(peak_main, _proc_mb(process.pid, "status", "VmHWM:") or 0.0)
-            peak_tree = max(peak_tree, sum(_pss_mb(pid) for pid in _tree(process.pid)))
+            tree = _tree(process.pid)
+            peak_tree = max(peak_tree, sum(_pss_mb(pid) for pid in tree))
+            if peaks is not None:
+                for pid in tree:
+                    peaks[pid] = max(peaks.get(pid, 0.0), _proc_mb(pid, "status", "VmHWM:") or 0.0)
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -175,7 +181,7 @@ def measure(command: list[str]) -> tuple[float, float, float, str, float]:
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
-    if process.returncode != 0:
+    if process.returncode not in ok:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err[-2000:]}")
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 import unicodedata
 
+from rapidfuzz import fuzz
+
 from imrdb import patterns as p
 
 # Non-ASCII characters letters carry, and what they become. pdfium reports a hyphen that ended a
@@ -122,3 +124,112 @@ def _has_other_ascii_space(text: str) -> bool:
     """Any ASCII character str.split() takes for white space, other than the space and the line break."""
     return ("\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text
             or "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text)
+
+
+# ---------------------------------------------------------------------------------------------
+# OCR'd text: the marks a scan leaves, misread labels and decisions
+# ---------------------------------------------------------------------------------------------
+
+LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
+DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
+
+
+def clean_ocr(text: str) -> tuple[str, list[str]]:
+    """OCR'd text made like a text layer's: table rules and speckle read as marks gone, misread labels
+    and decision words put right. Returns the text and the corrections that change a fact (for the
+    letter's parse warnings); cleaning marks away changes none."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text)  # the "fi" ligature Tesseract reads ("Complaiﬁts")
+    text = "\n".join(p.OCR_PAGE_NUMBER.sub("", page) for page in text.split("\f"))
+    text = p.OCR_BAR.sub(" ", text)
+    text = p.SPACE_RUN.sub(" ", text.replace("\t", " "))
+    text = p.OCR_MARKS_LINE.sub("", text)
+    text = p.OCR_LEADING_NOISE.sub("", text)
+    text = p.OCR_TRAILING_NOISE.sub("", text)
+    text = p.OCR_DOUBLE_STOP.sub(".", text)
+    text = p.OCR_UNDERSCORE.sub(" ", p.OCR_UNDERSCORE_IN_WORD.sub("", text))
+    text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
+    text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)
+    text = p.OCR_RATIONALE_LABEL.sub(_rationale_label, text)
+    text = fix_phrases(text)
+    corrections: list[str] = []
+    text = "\n".join(fix_label(line) for line in text.split("\n"))
+    text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
+    text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
+    text = p.OCR_STRAY_APOSTROPHE.sub("", text)
+    return text, corrections
+
+
+def _colon_before_decision(match, corrections: list[str]) -> str:
+    """A heading whose colon OCR lost ("Compi'ehehsive psychologlcal'testingi Upheld"), known for one
+    by the item label on the next line: its decision word, if it is one, gets its colon back."""
+    word = match["word"]
+    decision = decision_word(word)
+    if decision is None:
+        return match[0]
+    if word != decision:
+        corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
+    return f"{match['heading']}: {decision}\n"
+
+
+def _rationale_label(match) -> str:
+    """"Decision rationale:" for a line starting with what is left of it ("—e rationale:"): at most two
+    characters, the end of "Decision" or close to it; any other "... rationale:" ("The rationale:") stays."""
+    rest = match["rest"].strip("-—–~_.,'\"").lower()
+    if len(rest) <= 2 or "decision".endswith(rest) or fuzz.ratio(rest, "decision") >= LABEL_SIMILARITY:
+        return "Decision rationale:"
+    return match[0]
+
+
+def fix_phrases(text: str) -> str:
+    """The phrases the parser reads by (p.OCR_PHRASES) spelt right where OCR misread a letter of them."""
+    for phrase, pattern in p.OCR_PHRASES.items():
+        text = pattern.sub(lambda match: phrase if fuzz.ratio(match[0].lower(), phrase) >= LABEL_SIMILARITY
+                           and match[0].lower() != phrase else match[0], text)
+    return text
+
+
+def fix_label(line: str) -> str:
+    """A line that starts with a misread label ("Claims Adininistrator guidellne: ...") starting with
+    the label; any other line as it is."""
+    if len(line) < 12:
+        return line
+    best, best_score, best_end = None, 0.0, 0
+    for label in p.OCR_LINE_LABELS:
+        if line.startswith(label):
+            best, best_score, best_end = label, 100.0, len(label)
+            break
+        if abs(ord(line[0].lower()) - ord(label[0].lower())) and abs(ord(line[1].lower()) - ord(label[0].lower())):
+            continue  # neither its first letter nor (a stray mark before it) its second: not this label
+        for end in range(max(1, len(label) - 3), min(len(line), len(label) + 3) + 1):
+            score = fuzz.ratio(line[:end], label)
+            if score > best_score:
+                best, best_score, best_end = label, score, end
+    if best is None or best_score < LABEL_SIMILARITY:
+        return line
+    rest = line[best_end:]
+    if not best.endswith(":"):  # a section title is a line of its own: what follows it was a mark
+        return best if not any(character.isalnum() for character in rest) else line
+    return best + (" " + rest.lstrip() if rest.strip() else rest)
+
+
+def decision_word(word: str) -> str | None:
+    """The decision an OCR'd word is ("Uphe1d": Upheld), when it is close to one and not to the other."""
+    scores = {decision: fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS}
+    decision = max(scores, key=scores.get)
+    if scores[decision] < DECISION_SIMILARITY or min(scores.values()) >= DECISION_SIMILARITY:
+        return None
+    return decision
+
+
+def _fix_decision(match, corrections: list[str]) -> str:
+    word = match[1].rstrip(".")
+    if word in p.DECISION_WORDS:
+        return ": " + word  # specks after it gone; "L5-S1; Upheld": the colon misread
+    decision = decision_word(match[1])
+    if decision is None:
+        return match[0]
+    if match[1].lower() != decision.lower():
+        corrections.append(f"decision read by OCR as {match[1]!r}, taken as {decision!r}")
+    return ": " + decision

@@ -11,7 +11,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from imrdb.errors import ImrdbError
 from imrdb.ingest import DEFAULT_BATCH_SIZE, FILE_TIME_LIMIT, MAX_BATCH_SIZE
@@ -27,6 +28,18 @@ out = Console(soft_wrap=True)  # lines are for pipes and scripts too: never wrap
 err = Console(stderr=True, soft_wrap=True)
 
 DB_HELP = "SQLite file path or SQLAlchemy URL (postgresql+psycopg://user@host/db); default $IMRDB_DATABASE or data/imr.db"
+
+
+class PagesReadColumn(ProgressColumn):
+    """The scanned pages OCR'd so far, live (a file's count moves only once its batch is written)."""
+
+    def __init__(self, pages_read) -> None:
+        super().__init__()
+        self.pages_read = pages_read
+
+    def render(self, task) -> Text:
+        pages = self.pages_read.value
+        return Text(f"{pages:,} scanned page{'' if pages == 1 else 's'} OCR'd" if pages else "")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -62,7 +75,7 @@ def ingest(
             report = ingester.run(paths)
         else:
             with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as progress:
+                          PagesReadColumn(ingester.pages_read), console=err, transient=True) as progress:
                 task = progress.add_task("ingest", total=count_files(paths))
                 ingester.on_progress = lambda n: progress.advance(task, n)
                 report = ingester.run(paths)

@@ -97,10 +97,17 @@ def load_facts(facts_path: str | Path) -> dict:
     return facts
 
 
+def _facts_key(case_number: str | None, stem: str, facts: dict) -> str:
+    """A letter's key in the facts: its file name when the facts have it (so a case number misread
+    from a scan is scored as wrong, not left out), else the case number it states."""
+    return stem if stem in facts else case_number or stem
+
+
 def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
     """Parse every letter under `folder` and score it against the facts file (keyed by case number).
 
-    A letter is matched to its facts by the case number it states, else by its file name.
+    A letter is matched to its facts by its file name when that is a case number of the facts, else
+    by the case number it states.
     """
     facts = load_facts(facts_path)
     files = 0
@@ -112,7 +119,7 @@ def evaluate_folder(folder: str | Path, facts_path: str | Path) -> Score:
             try:
                 text = read_letter(source)
                 letter = parse_letter(text.text, text.format, str(source.path))
-                yield letter.case_number or Path(source.path).stem, letter
+                yield _facts_key(letter.case_number, Path(source.path).stem, facts), letter
             except LetterError as error:
                 yield Path(source.path).stem, error
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
@@ -23,14 +23,18 @@ from sqlalchemy.exc import DBAPIError
 from imrdb.db.engine import database_url, make_engine, make_reader, migrate
 from imrdb.db.store import DUPLICATE, INGESTED, REPLACED, UNCHANGED, FailedFile, KnownFile, Store, known_hashes
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
-from imrdb.parse import parse_letter
+from imrdb.parse import check_doubtful, parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
-from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, SourceText, find_letter_files, read_bytes, sha256_of,
+from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, find_letter_files, ocr_warning, read_bytes, sha256_of,
                            text_of, text_path)
-from imrdb.workers import IDLE, Workers, mark
+from imrdb.workers import IDLE, Workers, mark, still_on
 
 DEFAULT_BATCH_SIZE = 1000  # letters per transaction: fewer, larger full-text index segments
 CHUNK_SIZE = 50  # files per task sent to a worker: one stored-hash query each, little to pickle
+# PDFs per task at most: a scanned one takes seconds a page to OCR, so fifty in one task would keep
+# one worker busy for minutes while the others wait (a digital PDF takes ~20 ms either way; a task
+# costs one stored-hash query)
+PDF_CHUNK_SIZE = 1
 MAX_BATCH_SIZE = 5000  # a transaction's letters are held in memory: 5,000 keeps an ingest under 300 MB
 MAX_IN_FLIGHT = 3000  # letters parsed ahead of the writer at most (about 30 MB of rows)
 # The parsers run at a lower priority than the writer: N workers and the writer share N cores, and
@@ -67,12 +71,18 @@ class IngestReport:
 FileResult = LetterRows | FailedFile | KnownFile
 
 
-def parse_file(path: str, source_format: str, sha256: str, data: bytes) -> LetterRows | FailedFile:
-    """bytes -> text -> Letter -> rows, or the reason it failed."""
+def parse_file(path: str, source_format: str, sha256: str, data: bytes,
+               on_ocr_page: Callable[[], None] | None = None) -> LetterRows | FailedFile:
+    """bytes -> text -> Letter -> rows, or the reason it failed. `on_ocr_page` is called after each
+    scanned page read by OCR."""
     try:
-        text, fmt = text_of(data, source_format, path)
-        source = SourceText(path, fmt, sha256, text)
-        return letter_rows(parse_letter(text, fmt, path), source, len(data))
+        source = text_of(data, source_format, path, sha256, on_ocr_page)
+        letter = parse_letter(source.text, source.format, path)
+        if source.ocr is not None:
+            check_doubtful(letter, source.ocr.doubtful)
+            if (warning := ocr_warning(source.ocr)) is not None:
+                letter.warnings.append(warning)
+        return letter_rows(letter, source, len(data))
     except LetterError as error:
         return FailedFile(path, sha256, error.stage, error.reason)
     except RecursionError:
@@ -88,10 +98,18 @@ class ChunkReader:
     a fork). The check is only to save work: the writer checks again inside its transaction.
     """
 
-    def __init__(self, url: str, max_bytes: int):
+    def __init__(self, url: str, max_bytes: int, pages_read=None):
         self.url = url
         self.max_bytes = max_bytes
+        self.pages_read = pages_read  # a shared counter of the pages OCR'd, for the progress bar
         self._engine = None
+
+    def page_read(self) -> None:
+        """A scanned page was OCR'd: count it, and give the file's time limit to its next page."""
+        still_on()
+        if self.pages_read is not None:
+            with self.pages_read.get_lock():
+                self.pages_read.value += 1
 
     def known(self, hashes: list[str]) -> set[str]:
         if self._engine is None:
@@ -128,7 +146,7 @@ class ChunkReader:
                 results[index] = KnownFile(path, sha256, len(data))
             else:
                 mark(index)
-                results[index] = parse_file(path, chunk[index].format, sha256, data)
+                results[index] = parse_file(path, chunk[index].format, sha256, data, self.page_read)
         mark(IDLE)
         return results
 
@@ -190,8 +208,17 @@ def _fewer_collections() -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
-def _chunks(iterator: Iterator, size: int) -> Iterator[list]:
-    while chunk := list(islice(iterator, size)):
+def _chunks(sources: Iterator[SourceFile], size: int, pdf_size: int = PDF_CHUNK_SIZE) -> Iterator[list[SourceFile]]:
+    """Tasks of `size` files, closed early when they hold `pdf_size` PDFs."""
+    chunk: list[SourceFile] = []
+    pdfs = 0
+    for source in sources:
+        chunk.append(source)
+        pdfs += source.format == "pdf"
+        if len(chunk) >= size or pdfs >= pdf_size:
+            yield chunk
+            chunk, pdfs = [], 0
+    if chunk:
         yield chunk
 
 
@@ -211,6 +238,7 @@ class Ingester:
         self.on_progress = on_progress or (lambda n: None)
         self.on_failure = on_failure or (lambda failure: None)
         self.stop_requested = False
+        self.pages_read = multiprocessing.get_context("fork").Value("q", 0)  # scanned pages OCR'd by any worker
 
     def request_stop(self, *_args) -> None:
         self.stop_requested = True
@@ -227,7 +255,7 @@ class Ingester:
             if store.bulk_load_pending() and not store.others_running(report.run_id):
                 store.finish_bulk_load()  # a bulk load killed before its end: build what it left, then go on
             store.begin_bulk_load()  # a new or empty database: indexes built once, at the end
-            reader = ChunkReader(self.url, self.max_bytes)
+            reader = ChunkReader(self.url, self.max_bytes, self.pages_read)
             workers = None
             if self.workers > 1:
                 gc.collect()

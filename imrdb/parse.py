@@ -11,28 +11,54 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
 
 from imrdb import patterns as p
 from imrdb.citations import parse_guideline_text
-from imrdb.clean import normalize, unwrap
+from imrdb.clean import clean_ocr, normalize, unwrap
 from imrdb.errors import ParseError
 from imrdb.letter import DisputedItem, Letter, Reviewer
+from imrdb.sources import OCR_FORMATS
+
+NAMES_DIR = Path(__file__).resolve().parents[1] / "data" / "names"
 
 
 def parse_letter(text: str, source_format: str = "text", path: str | None = None) -> Letter:
-    """Parse a letter's raw text (any format) into a Letter. Raises ParseError."""
+    """Parse a letter's raw text (any format) into a Letter. Raises ParseError.
+
+    Text read by OCR (source_format "pdf-ocr" or "pdf-mixed") is cleaned of a scan's marks first, and
+    what has a known shape is checked, corrected where that is unambiguous, and warned about."""
+    if source_format in OCR_FORMATS:
+        text, corrections = clean_ocr(text)
+        letter = parse_normalized(normalize(text, source_format), path, ocr=True)
+        letter.warnings[:0] = corrections
+        return letter
     return parse_normalized(normalize(text, source_format), path)
 
 
-def parse_normalized(text: str, path: str | None = None) -> Letter:
+def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> Letter:
     sections = split_sections(text, path)
     letter = Letter(letter_text=text)
-    read_header(sections.header, letter)
+    if ocr:
+        read_ocr_header(sections.header, letter)
+    else:
+        read_header(sections.header, letter)
     letter.reviewer = read_reviewer(sections.how)
+    if ocr:
+        letter.reviewer = check_reviewer(letter.reviewer, letter.warnings)
     letter.case_summary = read_case_summary(sections.summary)
     read_patient(letter)
     letter.items = read_items(sections.issues, path)
+    if ocr:
+        for item in letter.items:  # a speck before a heading's first word (": MRI of the right knee")
+            item.description = item.description.lstrip(p.OCR_HEADING_MARKS)
+            if item.original_request:
+                item.original_request = item.original_request.lstrip(p.OCR_HEADING_MARKS)
     check_letter(letter)
+    if ocr:
+        check_dates(letter)
     return letter
 
 
@@ -111,6 +137,168 @@ def read_header(header: str, letter: Letter) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Header, as OCR reads it: labels misread, values out of place, letters taken for digits
+# ---------------------------------------------------------------------------------------------
+
+HEADER_DATES = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
+# The order the header's dates keep in every letter: injury, UR denial, application, assignment, decision.
+DATE_ORDER = ("date_of_injury", "ur_denial_date", "application_received", "date_assigned", "decision_date")
+
+
+def as_digits(value: str) -> str:
+    """A value that must be all digits, with the letters OCR takes for digits made digits."""
+    return value.translate(p.OCR_DIGITS)
+
+
+def read_ocr_case_number(flat: str, warn) -> str | None:
+    """The case number, when what was read has its shape (CMyy-nnnnnnn) once letters taken for
+    digits are made digits; otherwise none, and a warning saying what was read."""
+    match = p.OCR_CASE_NUMBER.search(flat)
+    if not match:
+        stray = re.search(r"\bC\s?M\S{0,12}", flat)
+        warn("no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
+        return None
+    number = f"CM{as_digits(match[1])}-{as_digits(match[2])}"
+    if number != " ".join(match[0].split()).replace(" ", ""):
+        warn(f"case number read by OCR as {match[0]!r}, taken as {number}")
+    return number
+
+
+def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
+    """One header date as OCR read it; a value that is no date is left out, with a warning."""
+    text = match[0]
+    month, day, year = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
+    value = f"{as_digits(month)}/{as_digits(day)}/{as_digits(year)}"
+    date = parse_date(value)
+    if date is None:
+        warn(f"{field} read by OCR as {text!r}, which is no date: left out")
+    elif value != text.replace("-", "/"):
+        warn(f"{field} read by OCR as {text!r}, taken as {date}")
+    return date
+
+
+LABEL_MATCH = 75  # rapidfuzz ratio from which words of the OCR'd header are taken for a label ("DCaie Assigned": 80)
+
+
+def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
+    """Where each header label is in the OCR'd header, by edit distance on runs of its words without
+    digits ("Dateoflnjury:", "Decision DCaie:", "Caie of Injury"): every label takes its closest run
+    of words, the closest first, no two the same words."""
+    words = [(match.start(), match.end(), re.sub(r"[^a-z]", "", match[0].lower()))
+             for match in re.finditer(r"\S+", flat)]
+    candidates = []
+    for field, label in p.OCR_HEADER_LABEL_WORDS.items():
+        wanted = re.sub(r"[^a-z]", "", label.lower())
+        size = len(label.split())
+        for count in range(max(1, size - 1), size + 2):
+            for first in range(len(words) - count + 1):
+                run = words[first: first + count]
+                if any(any(character.isdigit() for character in flat[start:end]) for start, end, _ in run):
+                    continue
+                score = fuzz.ratio("".join(word for _, _, word in run), wanted)
+                if score >= LABEL_MATCH:
+                    candidates.append((score, field, first, count))
+    found: dict[str, tuple[int, int]] = {}
+    used: set[int] = set()
+    for score, field, first, count in sorted(candidates, key=lambda candidate: -candidate[0]):
+        span = set(range(first, first + count))
+        if field not in found and not span & used:
+            found[field] = (words[first][0], words[first + count - 1][1])
+            used |= span
+    return found
+
+
+def read_ocr_header(header: str, letter: Letter) -> None:
+    """The header table from OCR'd text. Each label (found by `find_ocr_labels`) takes the first date
+    after it, before the next label; labels that have none (the table read column by column: labels
+    first, then values) take the dates that no label took, in order, with a warning, when those dates
+    then keep the order every letter's dates keep; a label not found gets no date."""
+    warn = letter.warnings.append
+    flat = " ".join(header.split())
+    letter.case_number = read_ocr_case_number(flat, warn)
+    found = find_ocr_labels(flat)
+    received = found.pop("received", None)
+    labels = sorted((start, end, field) for field, (start, end) in found.items())
+    dates = list(p.OCR_DATE.finditer(flat))
+    taken: set[int] = set()
+    unread = []
+    for index, (_, end, field) in enumerate(labels):
+        if field not in HEADER_DATES:
+            continue
+        bound = labels[index + 1][0] if index + 1 < len(labels) else len(flat)
+        if field == "application_received" and received and received[0] >= end:
+            bound = max(bound, received[1])  # its date can come between "Application" and "Received:"
+        for number, date in enumerate(dates):
+            if number not in taken and end <= date.start() < bound:
+                taken.add(number)
+                setattr(letter, field, read_ocr_date(date, field, warn))
+                break
+        else:
+            unread.append(field)
+    for field in HEADER_DATES:
+        if field not in found:
+            setattr(letter, field, None)
+            warn(f"{field}: its label was not found in the OCR'd header")
+    left = [date for number, date in enumerate(dates) if number not in taken]
+    if unread and len(left) == len(unread):
+        quiet: list[str] = []
+        for field, date in zip(unread, left):
+            setattr(letter, field, read_ocr_date(date, field, quiet.append))
+        if _in_date_order(letter):
+            letter.warnings += quiet
+            for field in unread:
+                warn(f"{field} taken from the OCR'd header by its place (the table read column by column)")
+            unread = []
+    for field in unread:
+        setattr(letter, field, None)
+        warn(f"{field}: no date after its label in the OCR'd header")
+    priority = p.PRIORITY.search(flat)
+    if priority is None:  # the value is the header's only "Standard" or "Expedited", whether its label was read or not
+        after = found["priority"][1] if "priority" in found else 0
+        for word in p.OCR_PRIORITY.finditer(flat, after, after + 200 if after else len(flat)):
+            choice = process.extractOne(word[1], ("Standard", "Expedited"), scorer=fuzz.ratio)
+            if choice[1] >= 80:
+                letter.priority = choice[0]
+                if word[1] != choice[0]:
+                    warn(f"priority read by OCR as {word[1]!r}, taken as {choice[0]}")
+                break
+    else:
+        letter.priority = priority[1].capitalize() if priority else None
+
+
+def _in_date_order(letter: Letter) -> bool:
+    dated = [getattr(letter, field) for field in DATE_ORDER if getattr(letter, field)]
+    return all(early <= late for early, late in zip(dated, dated[1:]))
+
+
+def check_doubtful(letter: Letter, doubtful) -> None:
+    """Warn about each header value (case number, dates) that OCR read with low confidence: a digit
+    of it may be misread into another valid one (CM17-0001749 read as CM17-0001748, at 58)."""
+    for word, confidence in doubtful:
+        digits = as_digits(word)
+        date = p.OCR_DATE.search(word)
+        for field in ("case_number", *HEADER_DATES):
+            value = getattr(letter, field)
+            if not value:
+                continue
+            if field == "case_number":
+                doubted = value in digits.replace("CN", "CM") or value[5:] in digits
+            else:
+                doubted = date is not None and read_ocr_date(date, field, lambda _: None) == value
+            if doubted:
+                letter.warnings.append(f"{field} {value} was read by OCR with a confidence of {confidence:g} "
+                                       f"(as {word!r}): check it against the file")
+
+
+def check_dates(letter: Letter) -> None:
+    """Warn when OCR'd header dates are out of the order every letter keeps (a digit misread)."""
+    dated = [(field, getattr(letter, field)) for field in DATE_ORDER if getattr(letter, field)]
+    for (early, early_date), (late, late_date) in zip(dated, dated[1:]):
+        if early_date > late_date:
+            letter.warnings.append(f"{early} {early_date} is after {late} {late_date}: a date misread by OCR?")
+
+
+# ---------------------------------------------------------------------------------------------
 # Reviewer
 # ---------------------------------------------------------------------------------------------
 
@@ -126,6 +314,66 @@ def read_reviewer(how: str) -> Reviewer:
     if prose:
         return Reviewer(tuple(split_specialties(prose[1])), tuple(split_list(prose[2])))
     return Reviewer()
+
+
+@functools.lru_cache(maxsize=4)
+def known_names(kind: str) -> tuple[str, ...]:
+    """The names of data/names/<kind>.txt ("states", "specialties")."""
+    lines = (NAMES_DIR / f"{kind}.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+NAME_SIMILARITY = 80  # rapidfuzz ratio from which an OCR'd name is taken for a known one ("Califomia": 84)
+
+
+def closest_name(name: str, kind: str) -> str | None:
+    """The one known name (data/names/<kind>.txt) an OCR'd name is close to, or None: none is, or
+    two are about as close."""
+    names = known_names(kind)
+    if name in names:
+        return name
+    close = [match for match in process.extract(name, names, scorer=fuzz.ratio, limit=2) if match[1] >= NAME_SIMILARITY]
+    if len(close) == 1 or (close and close[0][1] - close[1][1] >= 5):
+        return close[0][0]
+    return None
+
+
+def split_names(words: list[str], kind: str) -> list[str] | None:
+    """Words of names whose separating comma OCR lost ("Preventive Med1cme Occupatlonal Medlcme"),
+    as the known names they are, when every run of them is one; else None."""
+    if not words:
+        return []
+    for end in range(1, min(len(words), 6) + 1):
+        first = closest_name(" ".join(words[:end]), kind)
+        if first is not None:
+            rest = split_names(words[end:], kind)
+            if rest is not None:
+                return [first, *rest]
+    return None
+
+
+def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
+    """OCR'd state or specialty names checked against the known ones: each corrected when it is close
+    to one known name (or, run together, to several), and kept with a warning when not."""
+    what = "state" if kind == "states" else "specialty"
+    checked: list[str] = []
+    for name in names:
+        words = [word for word in name.split() if len(word) > 2 or word == "&"]  # no name has a word of two letters: specks
+        known = closest_name(" ".join(words), kind)
+        found = [known] if known else split_names(words, kind)
+        if found is None:
+            warnings.append(f"{what} {name!r} is not a known name (misread by OCR?)")
+            checked.append(name)
+            continue
+        if found != [name]:
+            warnings.append(f"{what} read by OCR as {name!r}, taken as {', '.join(found)}")
+        checked.extend(found)
+    return tuple(checked)
+
+
+def check_reviewer(reviewer: Reviewer, warnings: list[str]) -> Reviewer:
+    return Reviewer(check_names(reviewer.specialties, "specialties", warnings),
+                    check_names(reviewer.licensure_states, "states", warnings))
 
 
 def split_list(value: str) -> list[str]:

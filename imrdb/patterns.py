@@ -464,3 +464,84 @@ MTUS_GUIDELINE_TAIL = re.compile(
 # After an MTUS guideline's name, what shows that a second guideline is named (not a topic's words):
 # a year, "Section(s)" or the end ("..., and Chronic Pain Medical Treatment 2009, Section(s): ...").
 MTUS_NAMED_AFTER = r"(?![A-Za-z])(?:\s*\(?(?:19|20)\d\d|\s*,?\s*Section\(s\)|\s*\.?\s*$)"
+
+# ---------------------------------------------------------------------------------------------
+# OCR'd letters (source_format pdf-ocr / pdf-mixed): what Tesseract makes of a scanned page
+# ---------------------------------------------------------------------------------------------
+
+# Table rules and speckle read as characters: "Date Assigned: | 11/18/2016", "Federal Services | HHI,".
+OCR_BAR = re.compile(r"[|¦°•·■□»«]")
+# An underscore (no letter has one): a speck or an underline. Within a word it goes ("Om_eprazole"),
+# elsewhere it is a space.
+OCR_UNDERSCORE_IN_WORD = re.compile(r"(?<=[A-Za-z])_+(?=[a-z])")
+OCR_UNDERSCORE = re.compile(r"_+")
+# The reviewer block's labels misread beyond fix_label's reach: "Cemficauon(s)/Specralty",
+# "Certlficauon(e)/Spechty",
+# "Stale(s) of Llcensure:".
+OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}\s*[:;]?", re.MULTILINE)
+OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
+# "—e rationale:", "ecision rationale:": the item label with the start of "Decision" lost.
+OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]", re.MULTILINE)
+# Words the parser reads by, as OCR misreads them ("medlcally necessary", "medicaily necessaty"):
+# found by their shape, taken for the phrase when close to it (clean.fix_phrases).
+OCR_PHRASES = {
+    "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec\S{5,8}\b"),
+}
+# A page number alone on the first or last line of a page: "2", "- 3 -".
+OCR_PAGE_NUMBER = re.compile(r"\A\s*-?\s*\d{1,2}\s*-?[ \t]*\n|\n[ \t]*-?\s*\d{1,2}\s*-?\s*\Z")
+# A line's leading run of stray marks: ". . - : Received:", "~ The applicant", "“warrant imaging",
+# "' Priority:". Brackets, "#" and "$" are kept: a line can begin with them.
+OCR_LEADING_NOISE = re.compile(r"^(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}[ \t]*)+(?=\S)", re.MULTILINE)
+# Stray marks after a line's last word: "Review determinations. '", "medically necessary. ' -",
+# "12004. | | | ,", and lone letters after its last sentence: "Special Studies. o : : _". Only
+# after a space, so a line's own closing full stop stays; a lone colon stays too (a heading's colon
+# before a decision wrapped onto the next line).
+_OCR_MARKS = r"(?!:[ \t]*$)(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}|[()\[\]{}])"
+# A line of nothing but marks: "-", '"', ". ' ,".
+OCR_MARKS_LINE = re.compile(r"^[-.,:;'\"`~_^*»«“”‘’—–=+\\ \t]+$", re.MULTILINE)
+OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _OCR_MARKS + r")+[ \t]*$"
+                                r"|(?<=[.!?])(?:[ \t]+[a-z])+[ \t]*$", re.MULTILINE)
+# "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
+OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+# A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
+# ": Uphcld j", "is: Upheld a :" (specks after it).
+OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
+DECISION_WORDS = ("Upheld", "Overturned")
+# Marks OCR leaves before a heading's first word: no item description starts with one.
+OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
+# A heading whose colon was lost, known by the item label on the line after it.
+OCR_HEADING_WITHOUT_COLON = re.compile(
+    r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[A-Za-z0-9]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",
+    re.MULTILINE)
+# An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
+OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
+# Labels that begin a line, as Tesseract may misread them ("Claims Adininistrator guidellne:",
+# "MAXIMUS guidéline:"): each line's start is compared with them by edit distance (clean.fix_labels).
+OCR_LINE_LABELS = (
+    "Claims Administrator guideline:", "MAXIMUS guideline:", "Decision rationale:",
+    "State(s) of Licensure:", "Certification(s)/Specialty:",
+    "The Expert Reviewer has the following credentials:",
+    "HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY", "IMR ISSUES, DECISIONS AND RATIONALES",
+    "The Final Determination was based on decisions for the disputed items/services set forth below:",
+)
+
+# Header labels, as imrdb.parse.find_ocr_labels looks for them in OCR'd text ("Date Assngned",
+# "Dateoflnjury", "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each by the field it labels.
+OCR_HEADER_LABEL_WORDS = {
+    "case_number": "Case Number:", "date_assigned": "Date Assigned:", "date_of_injury": "Date of Injury:",
+    "decision_date": "Decision Date:", "ur_denial_date": "UR Denial Date:", "priority": "Priority:",
+    "application_received": "Application", "received": "Received:",
+}
+# A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
+# with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
+# A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
+# lost altogether ("12282016": eight digits).
+OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{4}|[0-9OoIlS]{2})(?![\w/])"
+                      r"|(?<![\w/])([01][0-9])([0-3][0-9])((?:19|20)[0-9]{2})(?![\w/])")
+# Letters OCR takes for digits, in a value that must be all digits.
+OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
+                            "S": "5", "s": "5", "B": "8", "Z": "2"})
+# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037".
+OCR_CASE_NUMBER = re.compile(r"\bC\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
+OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")

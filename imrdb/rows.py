@@ -197,6 +197,9 @@ def letter_rows(letter: Letter, source: SourceText, size: int | None = None) -> 
         "source_path": str(source.path),
         "source_sha256": source.sha256,
         "source_format": source.format,
+        "ocr_engine": source.ocr.engine if source.ocr else None,
+        "ocr_confidence": source.ocr.confidence if source.ocr else None,
+        "ocr_pages": len(source.ocr.pages) if source.ocr else None,
         "parser_version": PARSER_VERSION,
     }
     items = []

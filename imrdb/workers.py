@@ -53,6 +53,13 @@ def mark(position: int) -> None:
         _progress[FIELDS * _slot + 1] = position
 
 
+def still_on() -> None:
+    """Called by the function a worker runs partway through a long item (a scan, after each page it
+    OCRs): the item's time limit starts again. Outside a worker: nothing."""
+    if _progress is not None:
+        _progress[FIELDS * _slot + 2] = _now_ms()
+
+
 def _die_with(parent: int) -> bool:
     """Have the kernel kill this worker when the process that started it dies, however it dies (kill -9,
     the out-of-memory killer), so that no worker is left waiting for tasks for ever. True on Linux;

@@ -150,7 +150,7 @@ def copies_folder(folder: Path, letters: list[Path]) -> Path:
         for copy, tail in enumerate([b"", b"\n", b"\n%%EOF\n" if letter.suffix == ".pdf" else b"\n\n"]):
             (folder / f"{letter.stem}-{copy}{letter.suffix}").write_bytes(data + tail)
         if letter.suffix == ".pdf":
-            (folder / f"{letter.stem}-export.txt").write_text(text_of(data, FORMATS[".pdf"], str(letter))[0])
+            (folder / f"{letter.stem}-export.txt").write_text(text_of(data, FORMATS[".pdf"], str(letter)).text)
     return folder
 
 

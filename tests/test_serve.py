@@ -124,6 +124,7 @@ def test_default_facets_and_labels(sample_db):
     assert facets["decision_year"] == {2014: 1}
     assert facets["reviewer_specialty"]["Internal Medicine"] == 1 and sum(facets["reviewer_specialty"].values()) == 5
     assert facets["date_of_injury"]["2004"] == 1
+    assert facets["source_format"] == {"text": 5} and facets["ocr_engine"] == {}  # how each letter was read
     items = get_json(datasette, "/imr/disputed_items.json?_size=0")
     assert {"decision", "treatment_category", "treatment_subcategory", "drug_class", "reviewer_specialty"} <= set(
         items["facet_results"])
@@ -480,7 +481,7 @@ def test_serving_a_database_behind_the_schema_warns(sample_db, tmp_path):
     lines = result.stderr.splitlines()
     assert lines[0] == (f"warning: {old} has an older schema, without table case_replacements, table source_files, "
                         f"ingest_runs.duplicate, cases.days_to_decision, "
-                        f"cases.days_assigned_to_decision: the queries and charts that use them will fail; "
+                        f"cases.days_assigned_to_decision, cases.ocr_engine, cases.ocr_confidence, cases.ocr_pages: the queries and charts that use them will fail; "
                         f"run `imrdb migrate --db {old}` first"), result.stderr
     assert lines[1].startswith("error: cannot serve on 127.0.0.1:") and len(lines) == 2
 

@@ -1,7 +1,7 @@
 """A covering index led by guideline_citations.guideline, for the citations' facet by guideline
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03
 
 With ODG chapters and MTUS guidelines from closed lists, the citations table facets by guideline
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
