@@ -280,7 +280,10 @@ def postgres_schema(server: str, name: str, drop_only: bool = False) -> str:
 def time_query(database: Path, treatment: str = "soma", repeats: int = 7) -> tuple[float, int]:
     metadata = yaml.safe_load((ROOT / "datasette-metadata.yml").read_text())
     sql = metadata["databases"]["imr"]["queries"]["uphold_rate_by_specialty"]["sql"]
+    from imrdb.rates import register_functions
+
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    register_functions(connection)  # the query's intervals, as on every connection imrdb and Datasette open
     timings, rows = [], []
     for _ in range(repeats):
         started = time.perf_counter()
