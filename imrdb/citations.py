@@ -255,7 +255,7 @@ def _read_mtus(body: str, citation: Citation) -> None:
     else:
         rest = body
     sections = p.CITATION_SECTIONS.search(rest)
-    topic = sections[1] if sections else re.sub(r"^Guidelines?\b", "", rest.strip())
+    topic = sections[1] if sections else p.LEADING_GUIDELINES_WORD.sub("", rest.strip())
     citation.topic = _topic(topic)
 
 
@@ -275,9 +275,9 @@ def _read_acoem(body: str, citation: Citation) -> None:
         citation.guideline = named[0].name
         citation.topic = _topic(body[named[1].end():])
         return
-    parts = [_tidy(part) for part in re.split(r"[,;]", body)]
-    parts = [part for part in parts if part and not re.search(r"ACOEM|Guidelines?$|\d(?:st|nd|rd|th)\s+ed", part, re.I)
-             and not p.AUTHOR_NAME.fullmatch(part) and re.search(r"[A-Za-z]", part)]
+    parts = [_tidy(part) for part in p.CLAUSE_SEPARATOR.split(body)]
+    parts = [part for part in parts if part and not p.NOT_A_GUIDELINE_NAME.search(part)
+             and not p.AUTHOR_NAME.fullmatch(part) and p.ANY_LETTER.search(part)]
     citation.guideline = parts[0] if parts else None
     citation.topic = ", ".join(parts[1:]) or None if len(parts) > 1 else None
 
@@ -353,15 +353,6 @@ def _other_source(body: str) -> str | None:
 
 # Names that show a row still holds a second guideline: another source's name, "Non-MTUS Citation",
 # "Other Medical Treatment Guidelines", an author-and-initials reference.
-_ANOTHER_SOURCE = re.compile(
-    r"\b(?:MTUS|ODG|ACOEM|Official\s+Disability|Occupational\s+Medicine\s+Practice|Non-?\s?MTUS|Title\s+8"
-    r"|California\s+Code\s+of\s+Regulations|Other\s+Medical\s+Treatment\s+Guidelines?)\b"
-    r"|(?-i:\b[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)",
-    re.IGNORECASE,
-)
-
-
-_NAMED_AS_CHAPTER = re.compile(r"\b(?:chapter|section)\b", re.IGNORECASE)
 
 
 def holds_two_guidelines(source: str, guideline: str | None, topic: str | None) -> bool:
@@ -372,13 +363,13 @@ def holds_two_guidelines(source: str, guideline: str | None, topic: str | None) 
     for value in (guideline if source != "CCR" else None, topic):  # a CCR row's guideline is Title 8's name
         if not value:
             continue
-        if _ANOTHER_SOURCE.search(value):
+        if p.ANOTHER_SOURCE_NAMED.search(value):
             return True
-        if source == "MTUS" and (names.mtus_second.search(value) or re.search(r"Section\(s\)", value)):
+        if source == "MTUS" and (names.mtus_second.search(value) or p.SECTIONS_LABEL.search(value)):
             return True
         if source == "ODG" and value is topic:
             for position in [0] + [join.end() for join in p.ODG_CHAPTER_JOIN.finditer(value)]:
                 chapter = _chapter_at(value, position)
-                if chapter and chapter.name.kind == "chapter" and _NAMED_AS_CHAPTER.search(value, chapter.name_end, chapter.end):
+                if chapter and chapter.name.kind == "chapter" and p.NAMED_AS_CHAPTER.search(value, chapter.name_end, chapter.end):
                     return True
     return False

@@ -155,7 +155,7 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
     digits are made digits; otherwise none, and a warning saying what was read."""
     match = p.OCR_CASE_NUMBER.search(flat)
     if not match:
-        stray = re.search(r"\bC\s?M\S{0,12}", flat)
+        stray = p.OCR_CASE_NUMBER_START.search(flat)
         warn("no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
         return None
     number = f"CM{as_digits(match[1])}-{as_digits(match[2])}"
@@ -184,11 +184,11 @@ def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
     """Where each header label is in the OCR'd header, by edit distance on runs of its words without
     digits ("Dateoflnjury:", "Decision DCaie:", "Caie of Injury"): every label takes its closest run
     of words, the closest first, no two the same words."""
-    words = [(match.start(), match.end(), re.sub(r"[^a-z]", "", match[0].lower()))
-             for match in re.finditer(r"\S+", flat)]
+    words = [(match.start(), match.end(), p.NON_LETTER.sub("", match[0].lower()))
+             for match in p.OCR_WORD.finditer(flat)]
     candidates = []
     for field, label in p.OCR_HEADER_LABEL_WORDS.items():
-        wanted = re.sub(r"[^a-z]", "", label.lower())
+        wanted = p.NON_LETTER.sub("", label.lower())
         size = len(label.split())
         for count in range(max(1, size - 1), size + 2):
             for first in range(len(words) - count + 1):
@@ -378,7 +378,7 @@ def check_reviewer(reviewer: Reviewer, warnings: list[str]) -> Reviewer:
 
 def split_list(value: str) -> list[str]:
     """"Texas,New York and California" -> ["Texas", "New York", "California"]."""
-    parts = (part.strip(" .") for part in re.split(r"\s*(?:,|;|\band\b)\s*", value))
+    parts = (part.strip(" .") for part in p.NAME_LIST_SEPARATOR.split(value))
     return [part for part in parts if part]
 
 

@@ -545,3 +545,31 @@ OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l
 OCR_CASE_NUMBER = re.compile(r"\bC\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
+
+# Guideline citations (imrdb/citations.py), beside the closed lists of data/lexicon/
+# A name that starts another guideline or source inside a row's guideline or topic: the row holds two.
+ANOTHER_SOURCE_NAMED = re.compile(
+    r"\b(?:MTUS|ODG|ACOEM|Official\s+Disability|Occupational\s+Medicine\s+Practice|Non-?\s?MTUS|Title\s+8"
+    r"|California\s+Code\s+of\s+Regulations|Other\s+Medical\s+Treatment\s+Guidelines?)\b"
+    r"|(?-i:\b[A-Z][a-z'-]{1,30},?\s[A-Z]{1,3}[.,]\s)",
+    re.IGNORECASE,
+)
+# "chapter" or "section" after an ODG chapter's name in a topic: a second chapter is named there.
+NAMED_AS_CHAPTER = re.compile(r"\b(?:chapter|section)\b", re.IGNORECASE)
+# "Section(s)" in an MTUS row's guideline or topic: a second guideline's sections follow.
+SECTIONS_LABEL = re.compile(r"Section\(s\)")
+# Between the clauses of a citation no list names: "Knee, Arthroscopic surgery; Criteria".
+CLAUSE_SEPARATOR = re.compile(r"[,;]")
+# Clauses that are no guideline's name: ACOEM's, "Guidelines", an edition ("2nd ed").
+NOT_A_GUIDELINE_NAME = re.compile(r"ACOEM|Guidelines?$|\d(?:st|nd|rd|th)\s+ed", re.IGNORECASE)
+ANY_LETTER = re.compile(r"[A-Za-z]")
+# A topic's leading "Guidelines" word (what is left after a guideline's name).
+LEADING_GUIDELINES_WORD = re.compile(r"^Guidelines?\b")
+
+# OCR'd headers (imrdb/parse.py): what was read where a case number should be ("CMl6-02I3O37"),
+# the words of the header, and what is left of a word for comparing it with a label.
+OCR_CASE_NUMBER_START = re.compile(r"\bC\s?M\S{0,12}")
+OCR_WORD = re.compile(r"\S+")
+NON_LETTER = re.compile(r"[^a-z]")
+# Between names in a list of states or specialties: "California, Texas and Ohio".
+NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")
