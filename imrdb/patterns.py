@@ -504,14 +504,14 @@ OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _O
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
-# ": Uphcld j", "is: Upheld a :" (specks after it).
-OCR_DECISION_END = re.compile(r"[:;][ \t]*([A-Za-z0-9][A-Za-z0-9.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
+# ": Uphcld j", "is: Upheld a :" (specks after it), "is: Ovérturned" (a letter read with an accent).
+OCR_DECISION_END = re.compile(r"[:;][ \t]*([^\W_][\w.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
 # A heading whose colon was lost, known by the item label on the line after it.
 OCR_HEADING_WITHOUT_COLON = re.compile(
-    r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[A-Za-z0-9]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",
+    r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",
     re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)

@@ -95,6 +95,10 @@ DECISIONS = [
      ["decision read by OCR as 'Uphcld', taken as 'Upheld'"]),
     ("times a week for 1 week is: Upheld a :", "times a week for 1 week is: Upheld", []),
     ("MRI of the lumbar spine: Up.held»", "MRI of the lumbar spine: Upheld", ["decision read by OCR as 'Up.held', taken as 'Upheld'"]),
+    # fax: a letter read with an accent
+    ("The original request, Partial Hospitalization day treatment\nis: Ovérturned",
+     "The original request, Partial Hospitalization day treatment\nis: Overturned",
+     ["decision read by OCR as 'Ovérturned', taken as 'Overturned'"]),
     # fax: the colon lost, the heading known by the item label after it
     ("Compi'ehehsive psychologlcal'testingi Upheld\nClaims Administrator guideline: Decision based on MTUS",
      "Compi'ehehsive psychologlcal'testingi: Upheld\nClaims Administrator guideline: Decision based on MTUS", []),
