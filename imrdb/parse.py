@@ -50,12 +50,11 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
         letter.reviewer = check_reviewer(letter.reviewer, letter.warnings)
     letter.case_summary = read_case_summary(sections.summary)
     read_patient(letter)
+    if ocr and (letter.patient_age is None or letter.patient_sex is None):
+        read_ocr_patient(letter, text)
     letter.items = read_items(sections.issues, path)
     if ocr:
-        for item in letter.items:  # a speck before a heading's first word (": MRI of the right knee")
-            item.description = item.description.lstrip(p.OCR_HEADING_MARKS)
-            if item.original_request:
-                item.original_request = item.original_request.lstrip(p.OCR_HEADING_MARKS)
+        check_items(letter, text)
     check_letter(letter)
     if ocr:
         check_dates(letter)
@@ -323,6 +322,12 @@ def known_names(kind: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+@functools.lru_cache(maxsize=4)
+def name_words(kind: str) -> frozenset[str]:
+    """The words (lower-case) of the known names of data/names/<kind>.txt."""
+    return frozenset(word for name in known_names(kind) for word in p.WORD_LETTERS.findall(name.lower()))
+
+
 NAME_SIMILARITY = 80  # rapidfuzz ratio from which an OCR'd name is taken for a known one ("Califomia": 84)
 
 
@@ -355,11 +360,17 @@ def split_names(words: list[str], kind: str) -> list[str] | None:
 def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
     """OCR'd state or specialty names checked against the known ones: each corrected when it is close
     to one known name (or, run together, to several), and kept with a warning when not."""
+    from imrdb.spelling import correct_words
+
     what = "state" if kind == "states" else "specialty"
     checked: list[str] = []
+    names = _join_split_names(names, kind, warnings)
     for name in names:
         words = [word for word in name.split() if len(word) > 2 or word == "&"]  # no name has a word of two letters: specks
         known = closest_name(" ".join(words), kind)
+        if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
+            read = correct_words(" ".join(words).lower(), name_words(kind))[0]
+            known = next((known_name for known_name in known_names(kind) if known_name.lower() == read), None)
         found = [known] if known else split_names(words, kind)
         if found is None:
             warnings.append(f"{what} {name!r} is not a known name (misread by OCR?)")
@@ -369,6 +380,26 @@ def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple
             warnings.append(f"{what} read by OCR as {name!r}, taken as {', '.join(found)}")
         checked.extend(found)
     return tuple(checked)
+
+
+def _join_split_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
+    """Names with a speck read as a comma inside one ("Preventive, Medicine") joined again: a name no
+    known name is close to, which with the next one is a known name."""
+    joined: list[str] = []
+    index = 0
+    while index < len(names):
+        name = names[index]
+        if index + 1 < len(names) and closest_name(name, kind) is None:
+            both = closest_name(f"{name} {names[index + 1]}", kind)
+            if both is not None:
+                warnings.append(f"{'state' if kind == 'states' else 'specialty'} read by OCR as "
+                                f"'{name}, {names[index + 1]}', taken as {both}")
+                joined.append(both)
+                index += 2
+                continue
+        joined.append(name)
+        index += 1
+    return tuple(joined)
 
 
 def check_reviewer(reviewer: Reviewer, warnings: list[str]) -> Reviewer:
@@ -423,6 +454,42 @@ def read_patient(letter: Letter) -> None:
             letter.patient_sex = "male"
     if letter.date_of_injury is None:
         letter.date_of_injury = injury_date_from_summary(summary)
+
+
+def read_ocr_patient(letter: Letter, text: str) -> None:
+    """Age and sex from an OCR'd summary whose words for them were misread ("a 51 year oid female",
+    "43 year old femalc"): read again with its words put right (imrdb.spelling), the words of those
+    phrases counted as words the letter uses; what that finds, with a warning."""
+    from imrdb.spelling import correct_words, letter_words
+
+    summary, changes = correct_words(letter.case_summary, letter_words(text) | p.AGE_SEX_WORDS)
+    misread = ", ".join(f"{word!r} as {right!r}" for word, right in changes if right.lower() in p.AGE_SEX_WORDS)
+    if not misread:
+        return
+    read = Letter(case_summary=summary, date_of_injury=letter.date_of_injury)
+    read_patient(read)
+    for field, what in (("patient_age", "age"), ("patient_sex", "sex")):
+        if getattr(letter, field) is None and getattr(read, field) is not None:
+            setattr(letter, field, getattr(read, field))
+            letter.warnings.append(f"patient {what} read from the summary taking OCR's {misread}")
+
+
+def check_items(letter: Letter, text: str) -> None:
+    """OCR'd item headings: specks before the first word gone (": MRI of the right knee"), and each
+    word misread that `imrdb.spelling` can put right put right, with a warning."""
+    from imrdb.spelling import correct_words, letter_words
+
+    used = letter_words(text)
+    for item in letter.items:
+        for field in ("description", "original_request"):
+            value = getattr(item, field)
+            if not value:
+                continue
+            value, changes = correct_words(value.lstrip(p.OCR_HEADING_MARKS), used)
+            setattr(item, field, value)
+            for word, right in changes:
+                letter.warnings.append(f"item {item.position} {field.replace('_', ' ')}: {word!r} read by OCR, "
+                                       f"taken as {right!r}")
 
 
 def injury_date_from_summary(summary: str) -> str | None:

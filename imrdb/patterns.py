@@ -248,6 +248,8 @@ AGE_SEX = re.compile(
 )
 FEMALE_WORDS = frozenset({"female", "woman", "lady", "girl"})
 MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
+# The words AGE_SEX reads by, for putting OCR's readings of them right ("ycar oid femalc").
+AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS | MALE_WORDS
 SEX_PRONOUN_FEMALE = re.compile(r"\b(?:she|her|hers|herself|Mrs|Ms)\b", re.IGNORECASE)
 SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
 
@@ -542,6 +544,21 @@ OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2}
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
                             "S": "5", "s": "5", "B": "8", "Z": "2"})
 # A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037".
+# Letters of a like shape that OCR reads one for the other (imrdb/spelling.py): what was read -> what
+# may have been printed. "ycar oid femalc" (e, l), "Comprehensiye" (v), "rn" for "m", "cl" for "d".
+OCR_CONFUSIONS = {
+    "c": ("e",), "e": ("c",), "i": ("l",), "l": ("i",), "y": ("v",), "v": ("y",),
+    "rn": ("m",), "m": ("rn",), "cl": ("d",), "li": ("h",), "h": ("b", "li"), "b": ("h",), "f": ("t",), "t": ("f",),
+}
+# A word of letters only, not part of a hyphened, slashed or apostrophed one ("X-ray", "PT/PTT", "patient's").
+OCR_PLAIN_WORD = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'/-])")
+WORD_LETTERS = re.compile(r"[a-z]+")
+# The words of one or two letters taken as words where OCR ran two words together ("Ihave").
+SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if", "in", "is", "it", "me", "my",
+                         "no", "of", "on", "or", "so", "to", "up", "us", "we"})
+# Endings that make a known word's plural or past, which word lists leave out ("opioids"), and what
+# each takes off the word ("scored": "score").
+WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
 OCR_CASE_NUMBER = re.compile(r"\bC\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")

@@ -206,6 +206,74 @@ def test_header_values_read_with_low_confidence_are_warned():
         "decision_date 2017-02-16 was read by OCR with a confidence of 19 (as '02/16/2017'): check it against the file"]
 
 
+# -- words put right (imrdb.spelling): real misreadings from the scans, and words that stay ---------
+
+WORDS = [
+    # letters of a like shape misread: "c" for "e", "y" for "v"
+    ("femalc", set(), "female"),
+    ("Comprehensiye", set(), "Comprehensive"),
+    ("employcc", set(), "employee"),
+    # a short word only to a word the letter uses elsewhere
+    ("oid", {"old"}, "old"),
+    ("ycar", {"year"}, "year"),
+    ("oid", set(), None),
+    ("sai", set(), None),
+    # one edit of any kind only to a word the letter uses elsewhere ("umbar", with "lumbar" in the rationale)
+    ("Jumbar", {"lumbar"}, "Lumbar"),
+    ("umbar", {"lumbar"}, "lumbar"),
+    ("umbar", set(), None),
+    ("reauest", {"request"}, "request"),
+    ("Cyclobenzuprine", {"cyclobenzaprine"}, "Cyclobenzaprine"),
+    ("Nuprosyn", {"naprosyn"}, "Naprosyn"),
+    ("Nuprosyn", set(), None),
+    # what stays: known words, a brand no list has, plurals, abbreviations, two words run together
+    ("scan", {"scan"}, None),
+    ("Synapryn", set(), None),
+    ("opioids", {"opioid"}, None),
+    ("NSAID", {"said"}, None),
+    ("EMGINCS", set(), None),
+    ("myositis", set(), None),
+    ("Ihave", {"have"}, None),
+    ("L6mg", set(), None),
+]
+
+
+@pytest.mark.parametrize("read, used, right", WORDS)
+def test_ocr_words_put_right_only_when_unambiguous(read, used, right):
+    from imrdb.spelling import correct_word
+
+    assert correct_word(read, frozenset(used)) == right
+
+
+def test_no_word_of_a_digital_letter_is_put_right():
+    from imrdb.spelling import correct_words, letter_words
+
+    text = normalize(sample("003").read_text(), "markdown")
+    assert correct_words(text, letter_words(text)) == (text, [])
+
+
+PATIENTS = [
+    ("The injured worker is a 51 year oid female, who sustained an industrial injury on October 28,", 51, "female",
+     ["patient age read from the summary taking OCR's 'oid' as 'old'",
+      "patient sex read from the summary taking OCR's 'oid' as 'old'"]),
+    ("The injured worker is a 24 ycar old male with a date of injury on 11-09-2016, The injured", 24, "male",
+     ["patient age read from the summary taking OCR's 'ycar' as 'year'",
+      "patient sex read from the summary taking OCR's 'ycar' as 'year'"]),
+    ("The injured worker is a 43 year old femalc, who sustained an industrial injury on 10-23-2016,", 43, "female",
+     ["patient sex read from the summary taking OCR's 'femalc' as 'female'"]),
+]
+
+
+@pytest.mark.parametrize("summary, age, sex, warnings", PATIENTS)
+def test_patient_read_with_misread_words_put_right(summary, age, sex, warnings):
+    from imrdb.parse import read_ocr_patient, read_patient
+
+    letter = Letter(case_summary=summary)
+    read_patient(letter)
+    read_ocr_patient(letter, summary)
+    assert (letter.patient_age, letter.patient_sex, letter.warnings) == (age, sex, warnings)
+
+
 # -- names checked against data/names -----------------------------------------------------------
 
 REVIEWERS = [
@@ -220,6 +288,11 @@ REVIEWERS = [
      ("Physical Medicine & Rehabilitation", "Pain Management"), ("California", "Arizona"),
      ["specialty read by OCR as 'Physical Medicme & Rehabllitauon Pain Management', taken as "
       "Physical Medicine & Rehabilitation, Pain Management"]),
+    # a speck read as a comma inside a name; "l" read for "I"
+    (("Preventive", "Medicine", "Occupational Medicine"), ("lowa", "Montana", "California"),
+     ("Preventive Medicine", "Occupational Medicine"), ("Iowa", "Montana", "California"),
+     ["specialty read by OCR as 'Preventive, Medicine', taken as Preventive Medicine",
+      "state read by OCR as 'lowa', taken as Iowa"]),
     # not a known name, nor close to one: kept as read, with a warning
     (("Aerospace Medicine",), ("Ontario",), ("Aerospace Medicine",), ("Ontario",),
      ["specialty 'Aerospace Medicine' is not a known name (misread by OCR?)",
