@@ -158,6 +158,13 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
     text = p.OCR_STRAY_APOSTROPHE.sub("", text)
+    text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
+    if spaces:
+        corrections.append(f"a space OCR read after a dose's decimal point dropped ({spaces} time(s))")
+    text, lost_commas = p.OCR_ORIGINAL_REQUEST_NO_COMMA.subn("The original request,", text)
+    if lost_commas:
+        corrections.append(f"a modified request's 'The original request,' read by OCR without its comma "
+                           f"({lost_commas} time(s)): comma put back")
     return text, corrections
 
 
@@ -185,9 +192,15 @@ def _rationale_label(match) -> str:
 def fix_phrases(text: str) -> str:
     """The phrases the parser reads by (p.OCR_PHRASES) spelt right where OCR misread a letter of them."""
     for phrase, pattern in p.OCR_PHRASES.items():
-        text = pattern.sub(lambda match: phrase if fuzz.ratio(match[0].lower(), phrase) >= LABEL_SIMILARITY
-                           and match[0].lower() != phrase else match[0], text)
+        text = pattern.sub(lambda match: _in_case_of(match[0], phrase)
+                           if fuzz.ratio(match[0].lower(), phrase) >= LABEL_SIMILARITY and match[0].lower() != phrase
+                           else match[0], text)
     return text
+
+
+def _in_case_of(read: str, phrase: str) -> str:
+    """`phrase` with the first letter's case of what was read ("The original request")."""
+    return phrase[0].upper() + phrase[1:] if read[:1].isupper() else phrase
 
 
 def fix_label(line: str) -> str:

@@ -52,9 +52,12 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
     read_patient(letter)
     if ocr and (letter.patient_age is None or letter.patient_sex is None):
         read_ocr_patient(letter, text)
-    letter.items = read_items(sections.issues, path)
+    letter.items = read_items(sections.issues, path, ocr_heading_fixer(letter, text) if ocr else None)
     if ocr:
-        check_items(letter, text)
+        for item in letter.items:  # a speck before a heading's first word (": MRI of the right knee")
+            item.description = item.description.lstrip(p.OCR_HEADING_MARKS)
+            if item.original_request:
+                item.original_request = item.original_request.lstrip(p.OCR_HEADING_MARKS)
     check_letter(letter)
     if ocr:
         check_dates(letter)
@@ -474,22 +477,26 @@ def read_ocr_patient(letter: Letter, text: str) -> None:
             letter.warnings.append(f"patient {what} read from the summary taking OCR's {misread}")
 
 
-def check_items(letter: Letter, text: str) -> None:
-    """OCR'd item headings: specks before the first word gone (": MRI of the right knee"), and each
-    word misread that `imrdb.spelling` can put right put right, with a warning."""
+def ocr_heading_fixer(letter: Letter, text: str):
+    """For an OCR'd letter's item headings: each word misread that `imrdb.spelling` can put right put
+    right ("MRI of the umbar spine", "The original reauest"), before the heading is read, with a warning."""
     from imrdb.spelling import correct_words, letter_words
 
     used = letter_words(text)
-    for item in letter.items:
-        for field in ("description", "original_request"):
-            value = getattr(item, field)
-            if not value:
-                continue
-            value, changes = correct_words(value.lstrip(p.OCR_HEADING_MARKS), used)
-            setattr(item, field, value)
-            for word, right in changes:
-                letter.warnings.append(f"item {item.position} {field.replace('_', ' ')}: {word!r} read by OCR, "
-                                       f"taken as {right!r}")
+
+    def fix(heading: str, position: int) -> str:
+        heading, changes = correct_words(heading, used)
+        for pattern, right in ((p.OCR_SLASH_SPACE, "/"), (p.OCR_DOSE_ONE, "1")):
+            for match in pattern.finditer(heading):  # the words around it, as read and as taken
+                start = heading.rfind(" ", 0, match.start()) + 1
+                end = len(heading) if (space := heading.find(" ", match.end())) < 0 else space
+                changes.append((heading[start:end], heading[start:match.start()] + right + heading[match.end():end]))
+            heading = pattern.sub(right, heading)
+        for read, right in changes:
+            letter.warnings.append(f"item {position} heading: {read!r} read by OCR, taken as {right!r}")
+        return heading
+
+    return fix
 
 
 def injury_date_from_summary(summary: str) -> str | None:
@@ -518,7 +525,8 @@ _LABEL_FIELD = {"claims administrator guideline": "claims_administrator", "maxim
                 "decision rationale": "rationale"}
 
 
-def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
+def read_items(issues: str, path: str | None = None, fix_heading=None) -> list[DisputedItem]:
+    """The disputed items; `fix_heading(heading, position)`, if given, is applied to each heading first."""
     body = issues.lstrip()
     intro = p.ISSUES_INTRO.search(body)
     if intro:
@@ -544,7 +552,8 @@ def read_items(issues: str, path: str | None = None) -> list[DisputedItem]:
     for index, (_, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
         item = DisputedItem(position=index + 1, description="", decision=decision.capitalize())
-        read_heading(unwrap(headings[index]), item)
+        heading = unwrap(headings[index])
+        read_heading(fix_heading(heading, index + 1) if fix_heading else heading, item)
         read_item_body(body, labels_after[index + 1], end, item)
         items.append(item)
     if not any(item.rationale for item in items):

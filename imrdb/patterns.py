@@ -488,21 +488,36 @@ OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]",
 # found by their shape, taken for the phrase when close to it (clean.fix_phrases).
 OCR_PHRASES = {
     "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec\S{5,8}\b"),
+    "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re\S{4,6}\b"),  # "The driginal request", "reauest"
 }
+# A space OCR read after a decimal point in a dose ("Trezix capsule 320. 5/30/16mg"): a digit before,
+# a strength or a slash after.
+OCR_DECIMAL_SPACE = re.compile(r"(?<=\d)\. (?=\d+(?:/|mg\b|mcg\b|%))")
+# In a heading, a space OCR read beside a slash ("Lidocaine 5% /Dextromethorphan"), and a letter it took
+# for the "1" that starts a dose's number ("Trezix capsule 30.5/30/L6mg"): after a slash or a space,
+# before digits and a unit.
+OCR_SLASH_SPACE = re.compile(r"(?<=\S) +/(?=\S)|(?<=\S)/ +(?=\S)")
+OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
+# A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
+# no full stop and a space between it and the decision that ends its line.
+OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
+    r"\bThe original request(?=[ \t\n]+(?!was\b|is\b|were\b|are\b)[^\s,])"
+    r"(?=(?:(?!\.\s)[\s\S]){1,400}?\s(?:is|are)[ \t]*:\s*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A page number alone on the first or last line of a page: "2", "- 3 -".
 OCR_PAGE_NUMBER = re.compile(r"\A\s*-?\s*\d{1,2}\s*-?[ \t]*\n|\n[ \t]*-?\s*\d{1,2}\s*-?\s*\Z")
 # A line's leading run of stray marks: ". . - : Received:", "~ The applicant", "“warrant imaging",
 # "' Priority:". Brackets, "#" and "$" are kept: a line can begin with them.
 OCR_LEADING_NOISE = re.compile(r"^(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}[ \t]*)+(?=\S)", re.MULTILINE)
 # Stray marks after a line's last word: "Review determinations. '", "medically necessary. ' -",
-# "12004. | | | ,", and lone letters after its last sentence: "Special Studies. o : : _". Only
+# "12004. | | | ,", and lone letters or pairs after its last sentence (a new sentence starts with a
+# capital): "Special Studies. o : : _", "not medically necessary. af", "... necessary. e%". Only
 # after a space, so a line's own closing full stop stays; a lone colon stays too (a heading's colon
 # before a decision wrapped onto the next line).
 _OCR_MARKS = r"(?!:[ \t]*$)(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}|[()\[\]{}])"
 # A line of nothing but marks: "-", '"', ". ' ,".
 OCR_MARKS_LINE = re.compile(r"^[-.,:;'\"`~_^*»«“”‘’—–=+\\ \t]+$", re.MULTILINE)
 OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _OCR_MARKS + r")+[ \t]*$"
-                                r"|(?<=[.!?])(?:[ \t]+[a-z])+[ \t]*$", re.MULTILINE)
+                                r"|(?<=[.!?])(?:[ \t]+[a-z]{1,2}[%#*&]?)+[ \t]*$", re.MULTILINE)
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",

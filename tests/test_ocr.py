@@ -62,6 +62,10 @@ CLEANED_LINES = [
      "The applicant is a 34-year-old male who has filed a claim for chronic low back pain (LBP)"),
     ("“warrant imaging in patients who do not respond to treatment and would consider surgery an",
      "warrant imaging in patients who do not respond to treatment and would consider surgery an"),
+    ("request for \"X-rays of right hip\" is not medically necessary. af",
+     "request for \"X-rays of right hip\" is not medically necessary."),
+    ("Given the above, the request for Fanatrex (unknown quantity) is not medically necessary. e%",
+     "Given the above, the request for Fanatrex (unknown quantity) is not medically necessary."),
     ("Comprehensiye psychologica_l testing: Upheld", "Comprehensiye psychological testing: Upheld"),
     ("Om_eprazole: Upheld", "Omeprazole: Upheld"),
     # what the parser reads by
@@ -106,6 +110,17 @@ DECISIONS = [
     ("MRI of the umbar without contrast: Upheld", "MRI of the umbar without contrast: Upheld", []),
     # a word like neither: left alone
     ("the claimant was: Unhappy", "the claimant was: Unhappy", []),
+    # fax: a modified request's closing phrase misread, its comma lost; a space read after a decimal point
+    ("IMR eligible. The original reauest one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
+     "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
+     ["a modified request's 'The original request,' read by OCR without its comma (1 time(s)): comma put back"]),
+    ("One month supply of Trezix capsule 320. 5/30/16mg was the original request.",
+     "One month supply of Trezix capsule 320.5/30/16mg was the original request.",
+     ["a space OCR read after a dose's decimal point dropped (1 time(s))"]),
+    # ... and what stays: a sentence that ends in a number, the original request's own sentence
+    ("The request was dated 12/01/2016. 3 sessions were authorized.",
+     "The request was dated 12/01/2016. 3 sessions were authorized.", []),
+    ("The original request was for 12 sessions: Upheld", "The original request was for 12 sessions: Upheld", []),
 ]
 
 
@@ -250,6 +265,36 @@ def test_no_word_of_a_digital_letter_is_put_right():
 
     text = normalize(sample("003").read_text(), "markdown")
     assert correct_words(text, letter_words(text)) == (text, [])
+
+
+HEADINGS = [
+    # fax: a word of the modified request's phrase misread; a space beside a slash; "L" read for a dose's "1"
+    ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized by the Claims "
+     "Administrator. The remaining IMR eligible portion of the driginal request, Two refills of Ibuprofen 600mg #90 is",
+     {"description": "Two refills of Ibuprofen 600mg #90", "original_request": "Ibuprofen 600mg #90 with 2 refill"},
+     ["item 1 heading: 'driginal' read by OCR, taken as 'original'"]),
+    ("One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5% /Dextromethorphan",
+     {"description": "One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan"},
+     ["item 1 heading: '5% /Dextromethorphan' read by OCR, taken as '5%/Dextromethorphan'"]),
+    ("One month supply of Trezix capsule 320.5/30/16mg was the original request. The Claims Administrator authorized "
+     "Trezix capsule 320.5/30/16mg #5, leaving the original request IMR eligible. The original request, one month "
+     "supply of Trezix capsule 30.5/30/L6mg is",
+     {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
+     ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
+    # what stays: a spine level, a heading read right
+    ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
+]
+
+
+@pytest.mark.parametrize("heading, facts, warnings", HEADINGS)
+def test_ocr_headings_put_right(heading, facts, warnings):
+    from imrdb.letter import DisputedItem
+    from imrdb.parse import ocr_heading_fixer, read_heading
+
+    letter, item = Letter(), DisputedItem(position=1, description="", decision="Upheld")
+    read_heading(ocr_heading_fixer(letter, "original request lumbar spine")(heading, 1), item)
+    assert {name: getattr(item, name) for name in facts} == facts
+    assert letter.warnings == warnings
 
 
 PATIENTS = [
