@@ -52,7 +52,8 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
     read_patient(letter)
     if ocr and (letter.patient_age is None or letter.patient_sex is None):
         read_ocr_patient(letter, text)
-    letter.items = read_items(sections.issues, path, ocr_heading_fixer(letter, text) if ocr else None)
+    letter.items = read_items(sections.issues, path, ocr_heading_fixer(letter, text) if ocr else None,
+                              letter.warnings if ocr else None)
     if ocr:
         for item in letter.items:  # a speck before a heading's first word (": MRI of the right knee")
             item.description = item.description.lstrip(p.OCR_HEADING_MARKS)
@@ -525,13 +526,20 @@ _LABEL_FIELD = {"claims administrator guideline": "claims_administrator", "maxim
                 "decision rationale": "rationale"}
 
 
-def read_items(issues: str, path: str | None = None, fix_heading=None) -> list[DisputedItem]:
-    """The disputed items; `fix_heading(heading, position)`, if given, is applied to each heading first."""
+def read_items(issues: str, path: str | None = None, fix_heading=None,
+               ocr_warnings: list[str] | None = None) -> list[DisputedItem]:
+    """The disputed items; `fix_heading(heading, position)`, if given, is applied to each heading first.
+    With `ocr_warnings` (an OCR'd letter's), a heading whose decision OCR could not read takes it from
+    its rationale's conclusion, with a warning; one whose rationale concludes nothing is left out."""
     body = issues.lstrip()
     intro = p.ISSUES_INTRO.search(body)
     if intro:
         body = body[:intro[0]] + body[intro[1]:]
     decisions = decision_lines(body)
+    if ocr_warnings is not None:
+        found = {end for _, end, _ in decisions}
+        decisions = sorted(decisions + [(match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
+                                        if match.end() not in found])
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []
@@ -549,12 +557,21 @@ def read_items(issues: str, path: str | None = None, fix_heading=None) -> list[D
         previous_end = decision_end
     labels_after.append(list(p.ITEM_LABEL.spans(body, previous_end)))
     items = []
-    for index, (_, decision_end, decision) in enumerate(decisions):
+    for index, (decision_start, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
-        item = DisputedItem(position=index + 1, description="", decision=decision.capitalize())
+        item = DisputedItem(position=len(items) + 1, description="", decision=decision.capitalize())
         heading = unwrap(headings[index])
-        read_heading(fix_heading(heading, index + 1) if fix_heading else heading, item)
+        read_heading(fix_heading(heading, item.position) if fix_heading else heading, item)
         read_item_body(body, labels_after[index + 1], end, item)
+        if not decision:  # OCR could not read it: the rationale's conclusion says it, or the item is left out
+            read = body[decision_start: decision_end].lstrip(": \t")
+            if item.medically_necessary is None:
+                ocr_warnings.append(f"a heading's decision read by OCR as {read!r}, and its rationale concludes "
+                                    f"nothing: item left out ({item.description[:60]})")
+                continue
+            item.decision = "Overturned" if item.medically_necessary else "Upheld"
+            ocr_warnings.append(f"item {item.position} decision read by OCR as {read!r}: taken as {item.decision} "
+                                f"from its rationale's conclusion (medically necessary: {item.medically_necessary})")
         items.append(item)
     if not any(item.rationale for item in items):
         raise ParseError("letter has decisions but no rationale ('Decision rationale:' missing)", path)

@@ -530,6 +530,18 @@ OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
 OCR_HEADING_WITHOUT_COLON = re.compile(
     r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",
     re.MULTILINE)
+# A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
+# "...Lidocaine\n5% /Dextromethorphan: oe"): its colon, a word or two that is no decision, and the
+# item's first label on the next line. Parsing takes the decision from the item's rationale.
+OCR_UNREAD_DECISION = re.compile(
+    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,3}){0,2})[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    re.MULTILINE)
+# A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
+# "...Lidocaine\n5% /Dextromethorphan: oe"): its colon, a word or two that is no decision, and the
+# item's first label on the next line. Parsing takes the decision from the item's rationale.
+OCR_UNREAD_DECISION = re.compile(
+    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,3}){0,2})[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
 # Labels that begin a line, as Tesseract may misread them ("Claims Adininistrator guidellne:",

@@ -366,6 +366,24 @@ def test_a_speck_before_a_heading_is_not_part_of_the_description():
     assert [item.description for item in scanned.items] == [item.description for item in digital.items]
 
 
+def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
+    # "Flector 1.3% transdermal patch: phen", "...Lidocaine 5% /Dextromethorphan: oe": decisions OCR lost (grey)
+    text = normalize(sample("001").read_text(), "text")
+    digital = parse_letter(text, "text")
+    scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Soma 350 mg #60: phen"), "pdf-ocr")
+    assert [(item.description, item.decision) for item in scanned.items] == \
+        [(item.description, item.decision) for item in digital.items]
+    assert "item 2 decision read by OCR as 'phen': taken as Upheld from its rationale's conclusion " \
+        "(medically necessary: False)" in scanned.warnings
+    # a rationale that concludes nothing: the item is left out, not guessed
+    vague = text.replace("Soma 350 mg #60: Upheld", "Soma 350 mg #60: oe").replace(
+        "Given the above, the Soma 350 mg #60 is not\nmedically necessary.", "Given the above, it is not supported.")
+    scanned = parse_letter(vague, "pdf-ocr")
+    assert [item.description for item in scanned.items] == ["Percocet 10/325 mg 30", "Xanax 2 mg #90", "Valium 10 mg #30"]
+    assert any(warning.startswith("a heading's decision read by OCR as 'oe', and its rationale concludes nothing")
+               for warning in scanned.warnings)
+
+
 def test_digital_letters_are_not_touched_by_ocr_checks():
     text = sample("003").read_text()
     assert parse_letter(text, "markdown").warnings == []
