@@ -481,23 +481,39 @@ def read_ocr_patient(letter: Letter, text: str) -> None:
 def ocr_heading_fixer(letter: Letter, text: str):
     """For an OCR'd letter's item headings: each word misread that `imrdb.spelling` can put right put
     right ("MRI of the umbar spine", "The original reauest"), before the heading is read, with a warning."""
-    from imrdb.spelling import correct_words, letter_words
+    from imrdb.spelling import correct_words, join_split_words, letter_words
 
     used = letter_words(text)
 
     def fix(heading: str, position: int) -> str:
-        heading, changes = correct_words(heading, used)
-        for pattern, right in ((p.OCR_SLASH_SPACE, "/"), (p.OCR_DOSE_ONE, "1")):
-            for match in pattern.finditer(heading):  # the words around it, as read and as taken
-                start = heading.rfind(" ", 0, match.start()) + 1
-                end = len(heading) if (space := heading.find(" ", match.end())) < 0 else space
-                changes.append((heading[start:end], heading[start:match.start()] + right + heading[match.end():end]))
-            heading = pattern.sub(right, heading)
+        heading, changes = join_split_words(heading)
+        heading, corrected = correct_words(heading, used)
+        changes += corrected
+        for pattern, replace in _OCR_HEADING_MARKS_FIXES:
+            heading = _replace_noting(heading, pattern, replace, changes)
         for read, right in changes:
             letter.warnings.append(f"item {position} heading: {read!r} read by OCR, taken as {right!r}")
         return heading
 
     return fix
+
+
+# What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of").
+_OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
+                            (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "))
+
+
+def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:
+    """`pattern.sub(replace, text)`, each change noted in `changes` as the words around it, read and taken."""
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        right = replace(match)
+        start = text.rfind(" ", 0, match.start()) + 1
+        end = len(text) if (space := text.find(" ", match.end())) < 0 else space
+        changes.append((text[start:end], text[start:match.start()] + right + text[match.end():end]))
+        pieces += [text[last:match.start()], right]
+        last = match.end()
+    return "".join(pieces) + text[last:]
 
 
 def injury_date_from_summary(summary: str) -> str | None:

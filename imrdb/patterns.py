@@ -497,6 +497,11 @@ OCR_DECIMAL_SPACE = re.compile(r"(?<=\d)\. (?=\d+(?:/|mg\b|mcg\b|%))")
 # for the "1" that starts a dose's number ("Trezix capsule 30.5/30/L6mg"): after a slash or a space,
 # before digits and a unit.
 OCR_SLASH_SPACE = re.compile(r"(?<=\S) +/(?=\S)|(?<=\S)/ +(?=\S)")
+# In a heading, a hyphen or full stop OCR read for the space beside a short word ("MRI-of the left
+# hip", "two times a-week", "3 times.a week"); no item description joins these words so, and a word
+# joined twice ("state-of-the-art") is left alone.
+OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.](?=(?:a|an|the|of|for|and|with)\s)"
+                                   r"|(?P<short>a|an|the|of|for|and|with)-(?=[A-Za-z]{2,}[\s,;:]|[A-Za-z]{2,}$))")
 OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
@@ -579,6 +584,8 @@ OCR_CONFUSIONS = {
 }
 # A word of letters only, not part of a hyphened, slashed or apostrophed one ("X-ray", "PT/PTT", "patient's").
 OCR_PLAIN_WORD = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'/-])")
+# ... and for joining a word OCR split, a slash may follow ("decompr ession/acromioplasty").
+OCR_WORD_PART = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'-])")
 WORD_LETTERS = re.compile(r"[a-z]+")
 # The words of one or two letters taken as words where OCR ran two words together ("Ihave").
 SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if", "in", "is", "it", "me", "my",

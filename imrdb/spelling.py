@@ -115,6 +115,25 @@ def correct_words(text: str, used: frozenset[str] | set[str] = frozenset()) -> t
     return p.OCR_PLAIN_WORD.sub(fix, text), changes
 
 
+def join_split_words(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` with each pair of words OCR split, neither a known word, that run together are one
+    ("decompr ession": "decompression"), joined; and the (read, taken) pairs."""
+    known = known_words()
+    changes: list[tuple[str, str]] = []
+    pieces, last, previous = [], 0, None
+    for word in p.OCR_WORD_PART.finditer(text):
+        if (previous is not None and text[previous.end(): word.start()] == " " and word[0].islower()
+                and (previous[0] + word[0]).lower() in known
+                and previous[0].lower() not in known and word[0].lower() not in known):
+            changes.append((f"{previous[0]} {word[0]}", previous[0] + word[0]))
+            pieces += [text[last: previous.end()], ""]
+            last = word.start()
+            previous = None
+            continue
+        previous = word
+    return "".join(pieces) + text[last:], changes
+
+
 def letter_words(text: str) -> frozenset[str]:
     """The known words (lower-case) a letter's text uses."""
     known = known_words()

@@ -281,8 +281,24 @@ HEADINGS = [
      "supply of Trezix capsule 30.5/30/L6mg is",
      {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
-    # what stays: a spine level, a heading read right
+    # a hyphen or full stop read for the space beside a short word; a word split in two
+    ("MRI-of the left hip", {"description": "MRI of the left hip"},
+     ["item 1 heading: 'MRI-of' read by OCR, taken as 'MRI of'"]),
+    ("Physical therapy two times a-week for three weeks for lumbar",
+     {"description": "Physical therapy two times a week for three weeks for lumbar"},
+     ["item 1 heading: 'a-week' read by OCR, taken as 'a week'"]),
+    ("Acupuncture 3 times.a week for 2 weeks, neck, right hand and head",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: 'times.a' read by OCR, taken as 'times a'"]),
+    ("Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial decompr ession/acromioplasty",
+     {"description": "Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial "
+                     "decompression/acromioplasty"},
+     ["item 1 heading: 'decompr ession' read by OCR, taken as 'decompression'"]),
+    # what stays: a spine level, hyphened words, a heading read right
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
+    ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
+    ("Follow-up office visit times 2", {"description": "Follow-up office visit times 2"}, []),
+    ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
 ]
 
 
