@@ -9,7 +9,9 @@ renders every page of every PDF under the first folder with pypdfium2 and degrad
 - mixed/ the digital PDF with every second page replaced by its grey scan (a text layer on some pages)
 
 Each copy keeps its original's file name, so `imrdb evaluate /tmp/scans/grey dev-facts.json` scores it.
-The degradation is seeded by the file name: the same letter always becomes the same scan.
+The degradation is seeded by the file name: the same letter always becomes the same scan. --seed N
+makes another scan of the same letters (other skew, speckle and threshold), for tuning on more scans
+of the tuning letters than one without looking at the held-out ones.
 """
 
 from __future__ import annotations
@@ -91,13 +93,13 @@ def mixed_pdf(original: pdfium.PdfDocument, scanned: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def make_scans(source: Path, target: Path, kinds: tuple[str, ...] = KINDS) -> int:
+def make_scans(source: Path, target: Path, kinds: tuple[str, ...] = KINDS, seed: int = 0) -> int:
     """Write the scanned copies of every PDF under `source` into target/<kind>/; the pages made."""
     for kind in kinds:
         (target / kind).mkdir(parents=True, exist_ok=True)
     pages = 0
     for path in sorted(source.rglob("*.pdf")):
-        rng = random.Random(zlib.crc32(path.name.encode()))
+        rng = random.Random(zlib.crc32(path.name.encode()) + seed)
         document = pdfium.PdfDocument(path)
         grey = [grey_scan(document[index], rng) for index in range(len(document))]
         grey_bytes = image_pdf(grey, (GREY_DPI, GREY_DPI))
@@ -118,8 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("source", type=Path, help="folder of digital letter PDFs")
     parser.add_argument("target", type=Path, help="folder for the scans (outside the repository)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated: grey,fax,mixed")
+    parser.add_argument("--seed", type=int, default=0, help="another degradation of the same letters (0: the usual one)")
     args = parser.parse_args(argv)
-    pages = make_scans(args.source, args.target, tuple(args.kinds.split(",")))
+    pages = make_scans(args.source, args.target, tuple(args.kinds.split(",")), args.seed)
     print(f"{pages} pages scanned into {args.target}/{{{args.kinds}}}")
     return 0
 
