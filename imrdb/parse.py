@@ -238,11 +238,19 @@ def read_ocr_header(header: str, letter: Letter) -> None:
                 break
         else:
             unread.append(field)
-    for field in HEADER_DATES:
-        if field not in found:
-            setattr(letter, field, None)
-            warn(f"{field}: its label was not found in the OCR'd header")
     left = [date for number, date in enumerate(dates) if number not in taken]
+    unlabelled = [field for field in HEADER_DATES if field not in found]
+    if len(unlabelled) == 1 and not unread and len(left) == 1:
+        # one label lost ("Daie -- 12/22/2016", "Standard. n enerail 12/23/2016"), one date no label took
+        field, quiet = unlabelled[0], []
+        setattr(letter, field, read_ocr_date(left[0], field, quiet.append))
+        if getattr(letter, field) and _in_date_order(letter):
+            letter.warnings += quiet
+            warn(f"{field} taken from the OCR'd header as the one date no label took (its label was not found)")
+            unlabelled, left = [], []
+    for field in unlabelled:
+        setattr(letter, field, None)
+        warn(f"{field}: its label was not found in the OCR'd header")
     if unread and len(left) == len(unread):
         quiet: list[str] = []
         for field, date in zip(unread, left):
@@ -550,7 +558,10 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     body = issues.lstrip()
     intro = p.ISSUES_INTRO.search(body)
     if intro:
-        body = body[:intro[0]] + body[intro[1]:]
+        before = body[:intro[0]]
+        if ocr_warnings is not None and not p.OCR_LONG_WORD.search(before):
+            before = ""  # specks a scan left between the section's title and its first line ("wt\nrnd")
+        body = before + body[intro[1]:]
     decisions = decision_lines(body)
     if ocr_warnings is not None:
         found = {end for _, end, _ in decisions}

@@ -526,8 +526,9 @@ OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _O
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
-# ": Uphcld j", "is: Upheld a :" (specks after it), "is: Ovérturned" (a letter read with an accent).
-OCR_DECISION_END = re.compile(r"[:;][ \t]*([^\W_][\w.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
+# ": Uphcld j", "is: Upheld a :" (specks after it), "is: Ovérturned" (a letter read with an accent),
+# "contrast:. Upheld" (a speck before it).
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`][ \t]*)?([^\W_][\w.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
@@ -575,7 +576,6 @@ OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2}
 # Letters OCR takes for digits, in a value that must be all digits.
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
                             "S": "5", "s": "5", "B": "8", "Z": "2"})
-# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037".
 # Letters of a like shape that OCR reads one for the other (imrdb/spelling.py): what was read -> what
 # may have been printed. "ycar oid femalc" (e, l), "Comprehensiye" (v), "rn" for "m", "cl" for "d".
 OCR_CONFUSIONS = {
@@ -593,7 +593,8 @@ SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if
 # Endings that make a known word's plural or past, which word lists leave out ("opioids"), and what
 # each takes off the word ("scored": "score").
 WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
-OCR_CASE_NUMBER = re.compile(r"\bC\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300" (the C read as ©).
+OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[C©]\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 
@@ -621,6 +622,7 @@ LEADING_GUIDELINES_WORD = re.compile(r"^Guidelines?\b")
 # the words of the header, and what is left of a word for comparing it with a label.
 OCR_CASE_NUMBER_START = re.compile(r"\bC\s?M\S{0,12}")
 OCR_WORD = re.compile(r"\S+")
+OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")

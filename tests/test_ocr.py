@@ -103,6 +103,8 @@ DECISIONS = [
     ("The original request, Partial Hospitalization day treatment\nis: Ovérturned",
      "The original request, Partial Hospitalization day treatment\nis: Overturned",
      ["decision read by OCR as 'Ovérturned', taken as 'Overturned'"]),
+    # a speck between the colon and the decision
+    ("MRI of the left knee without contrast:. Upheld", "MRI of the left knee without contrast: Upheld", []),
     # fax: the colon lost, the heading known by the item label after it
     ("Compi'ehehsive psychologlcal'testingi Upheld\nClaims Administrator guideline: Decision based on MTUS",
      "Compi'ehehsive psychologlcal'testingi: Upheld\nClaims Administrator guideline: Decision based on MTUS", []),
@@ -127,6 +129,15 @@ DECISIONS = [
 @pytest.mark.parametrize("read, cleaned, warnings", DECISIONS)
 def test_decision_words_corrected_only_when_unambiguous(read, cleaned, warnings):
     assert clean_ocr(read) == (cleaned, warnings)
+
+
+def test_specks_before_the_issues_first_line_are_no_heading():
+    # "IMR ISSUES, DECISIONS AND RATIONALES\nwt\nrnd\nThe Final Determination was based on ..." (grey)
+    text = normalize(sample("001").read_text(), "text")
+    intro = "The Final Determination was based on decisions for the disputed items/services set forth below:"
+    assert intro in text
+    scanned = parse_letter(text.replace(intro, "wt\nrnd\n" + intro), "pdf-ocr")
+    assert [item.description for item in scanned.items] == [item.description for item in parse_letter(text).items]
 
 
 def test_page_numbers_and_page_breaks():
@@ -187,6 +198,22 @@ HEADERS = [
      {"case_number": "CM16-0221706", "date_assigned": "2016-11-09"},
      ["case number read by OCR as 'CM16-O221706', taken as CM16-0221706",
       "date_assigned read by OCR as '11/O9/2016', taken as 2016-11-09"]),
+    # the C read as "©"; one label lost, its date the one no label took (it keeps the order of the dates)
+    ("Case Number: ~©M17-0007300\nDate Assigned: 01/13/2017 Date of Injury: = 11/13/2016\n"
+     "Decision Date: 02/09/2017 UR Denial Date: 01/05/2017 a\nPriority: Standard 'Application 01/10/2017\nReceived:",
+     {"case_number": "CM17-0007300"}, ["case number read by OCR as '©M17-0007300', taken as CM17-0007300"]),
+    ("Case Number: CM16-0244053\nDaie -- 12/22/2016 Daie of Injury: 10/29/2016...\n"
+     "Decision Baie - 01/26/2017, UR Denial Date: = 11/30/2016\nPriority: Standard Application 12/20/2016\nReceived:",
+     {"date_assigned": "2016-12-22", "date_of_injury": "2016-10-29", "decision_date": "2017-01-26"},
+     ["date_assigned taken from the OCR'd header as the one date no label took (its label was not found)"]),
+    ("Case Number: = CM16-0246635\nDate Assigned: 01/11/2017 Date of Injury: = 10/16/2016\n"
+     "Decision Date: 02/06/2017 . UR Denial Date: - 11/30/2016\nPriority: Standard. n enerail 12/23/2016",
+     {"application_received": "2016-12-23"},
+     ["application_received taken from the OCR'd header as the one date no label took (its label was not found)"]),
+    # ... but not one that would break that order: left out
+    ("Case Number: = CM16-0246635\nDate Assigned: 01/11/2017 Date of Injury: = 10/16/2016\n"
+     "Decision Date: 02/06/2017 . UR Denial Date: - 11/30/2016\nPriority: Standard. n enerail 12/23/2018",
+     {"application_received": None}, ["application_received: its label was not found in the OCR'd header"]),
     # a year with a digit too many (fax): no date
     ("Case Number: CM16-0231706\nDate Assigned: 12/07/2016 Date of Injury: 10/23/20186\n"
      "Decision Date: 01/05/2017 UR Denial Date: 11/29/2016\nPriority: Standard Application 12/01/2016 Received:",
