@@ -147,6 +147,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_MARKS_LINE.sub("", text)
     text = p.OCR_LEADING_NOISE.sub("", text)
     text = p.OCR_TRAILING_NOISE.sub("", text)
+    text = p.OCR_MARK_AFTER_COLON.sub("", text)
     text = p.OCR_DOUBLE_STOP.sub(".", text)
     text = p.OCR_UNDERSCORE.sub(" ", p.OCR_UNDERSCORE_IN_WORD.sub("", text))
     text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
@@ -161,6 +162,10 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
     if spaces:
         corrections.append(f"a space OCR read after a dose's decimal point dropped ({spaces} time(s))")
+    text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
+    if commas:
+        corrections.append(f"a comma OCR read for the full stop before a modified request's closing sentence "
+                           f"put right ({commas} time(s))")
     text, lost_commas = p.OCR_ORIGINAL_REQUEST_NO_COMMA.subn("The original request,", text)
     if lost_commas:
         corrections.append(f"a modified request's 'The original request,' read by OCR without its comma "
@@ -237,7 +242,7 @@ def decision_word(word: str) -> str | None:
 
 
 def _fix_decision(match, corrections: list[str]) -> str:
-    word = match[1].rstrip(".")
+    word = match[1].rstrip(".,'‘’\"“”")
     if word in p.DECISION_WORDS:
         return ": " + word  # specks after it gone; "L5-S1; Upheld": the colon misread
     decision = decision_word(match[1])

@@ -470,15 +470,15 @@ def read_patient(letter: Letter) -> None:
 
 def read_ocr_patient(letter: Letter, text: str) -> None:
     """Age and sex from an OCR'd summary whose words for them were misread ("a 51 year oid female",
-    "43 year old femalc"): read again with its words put right (imrdb.spelling), the words of those
+    "43 year old femalc", "58-ycar-old", "60 yeur.old male"): read again with its words put right (imrdb.spelling), the words of those
     phrases counted as words the letter uses; what that finds, with a warning."""
     from imrdb.spelling import correct_words, letter_words
 
-    summary, changes = correct_words(letter.case_summary, letter_words(text) | p.AGE_SEX_WORDS)
+    summary, changes = correct_words(letter.case_summary, letter_words(text) | p.AGE_SEX_WORDS, p.OCR_LETTERS)
     misread = ", ".join(f"{word!r} as {right!r}" for word, right in changes if right.lower() in p.AGE_SEX_WORDS)
     if not misread:
         return
-    read = Letter(case_summary=summary, date_of_injury=letter.date_of_injury)
+    read = Letter(case_summary=p.OCR_AGE_MARK.sub(" ", summary), date_of_injury=letter.date_of_injury)
     read_patient(read)
     for field, what in (("patient_age", "age"), ("patient_sex", "sex")):
         if getattr(letter, field) is None and getattr(read, field) is not None:
@@ -508,7 +508,8 @@ def ocr_heading_fixer(letter: Letter, text: str):
 
 # What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of").
 _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
-                            (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "))
+                            (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
+                            (p.OCR_STOP_IN_HEADING, lambda match: ""))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:

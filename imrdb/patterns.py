@@ -250,6 +250,8 @@ FEMALE_WORDS = frozenset({"female", "woman", "lady", "girl"})
 MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
 # The words AGE_SEX reads by, for putting OCR's readings of them right ("ycar oid femalc").
 AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS | MALE_WORDS
+# A mark OCR read for the space or hyphen between "year" and "old" ("a 60 yeur.old male").
+OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)", re.IGNORECASE)
 SEX_PRONOUN_FEMALE = re.compile(r"\b(?:she|her|hers|herself|Mrs|Ms)\b", re.IGNORECASE)
 SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
 
@@ -503,6 +505,12 @@ OCR_SLASH_SPACE = re.compile(r"(?<=\S) +/(?=\S)|(?<=\S)/ +(?=\S)")
 OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.](?=(?:a|an|the|of|for|and|with)\s)"
                                    r"|(?P<short>a|an|the|of|for|and|with)-(?=[A-Za-z]{2,}[\s,;:]|[A-Za-z]{2,}$))")
 OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
+# A comma OCR read for the full stop before a modified request's closing sentence ("... was authorized
+# by the Claims Administrator, The remaining IMR eligible portion of the original request, ...").
+OCR_COMMA_FOR_STOP = re.compile(r",(?=\s+The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
+# In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)"): no
+# item description has a full stop and a space before a small letter.
+OCR_STOP_IN_HEADING = re.compile(r"(?<=[a-z]{3})\.(?= [a-z])")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
@@ -523,18 +531,20 @@ _OCR_MARKS = r"(?!:[ \t]*$)(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}|[()
 OCR_MARKS_LINE = re.compile(r"^[-.,:;'\"`~_^*»«“”‘’—–=+\\ \t]+$", re.MULTILINE)
 OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _OCR_MARKS + r")+[ \t]*$"
                                 r"|(?<=[.!?])(?:[ \t]+[a-z]{1,2}[%#*&]?)+[ \t]*$", re.MULTILINE)
+# A speck after a colon that ends a line ("... 30.5/30/16mg is:." before "Upheld" on the next line).
+OCR_MARK_AFTER_COLON = re.compile(r"(?<=:)[ \t]*[.,'`‘’\"“”]+[ \t]*$", re.MULTILINE)
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :" (specks after it), "is: Ovérturned" (a letter read with an accent),
-# "contrast:. Upheld" (a speck before it).
-OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`][ \t]*)?([^\W_][\w.,']{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
+# "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’".
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
-# A heading whose colon was lost, known by the item label on the line after it.
+# A heading whose colon was lost, known by the item label on the line after it (a blank line between).
 OCR_HEADING_WITHOUT_COLON = re.compile(
-    r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:)",
+    r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=\s*(?:Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:))",
     re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe"): its colon, a word or two that is no decision, and the
@@ -577,13 +587,15 @@ OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2}
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
                             "S": "5", "s": "5", "B": "8", "Z": "2"})
 # Letters of a like shape that OCR reads one for the other (imrdb/spelling.py): what was read -> what
-# may have been printed. "ycar oid femalc" (e, l), "Comprehensiye" (v), "rn" for "m", "cl" for "d".
+# may have been printed. "ycar oid femalc" (e, l), "Comprehensiye" (v), "yeur" (a), "rn" for "m", "cl" for "d".
 OCR_CONFUSIONS = {
-    "c": ("e",), "e": ("c",), "i": ("l",), "l": ("i",), "y": ("v",), "v": ("y",),
+    "c": ("e",), "e": ("c",), "i": ("l",), "l": ("i",), "y": ("v",), "v": ("y",), "u": ("a",),
     "rn": ("m",), "m": ("rn",), "cl": ("d",), "li": ("h",), "h": ("b", "li"), "b": ("h",), "f": ("t",), "t": ("f",),
 }
 # A word of letters only, not part of a hyphened, slashed or apostrophed one ("X-ray", "PT/PTT", "patient's").
 OCR_PLAIN_WORD = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'/-])")
+# Any run of letters, for words inside a hyphened one too ("58-ycar-old").
+OCR_LETTERS = re.compile(r"[A-Za-z]+")
 # ... and for joining a word OCR split, a slash may follow ("decompr ession/acromioplasty").
 OCR_WORD_PART = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'-])")
 WORD_LETTERS = re.compile(r"[a-z]+")
@@ -593,8 +605,9 @@ SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if
 # Endings that make a known word's plural or past, which word lists leave out ("opioids"), and what
 # each takes off the word ("scored": "score").
 WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
-# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300" (the C read as ©).
-OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[C©]\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300", "GM16-0240900"
+# (the C read as © or G).
+OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[CG©]\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 

@@ -101,8 +101,9 @@ def correct_word(word: str, used: frozenset[str] | set[str] = frozenset()) -> st
     return right.upper() if word.isupper() else right.capitalize() if word[0].isupper() else right
 
 
-def correct_words(text: str, used: frozenset[str] | set[str] = frozenset()) -> tuple[str, list[tuple[str, str]]]:
-    """`text` with each word `correct_word` puts right put right; and the (read, taken) pairs."""
+def correct_words(text: str, used: frozenset[str] | set[str] = frozenset(),
+                  words: re.Pattern = p.OCR_PLAIN_WORD) -> tuple[str, list[tuple[str, str]]]:
+    """`text` with each of its `words` that `correct_word` puts right put right; and the (read, taken) pairs."""
     changes: list[tuple[str, str]] = []
 
     def fix(match: re.Match) -> str:
@@ -112,7 +113,7 @@ def correct_words(text: str, used: frozenset[str] | set[str] = frozenset()) -> t
         changes.append((match[0], right))
         return right
 
-    return p.OCR_PLAIN_WORD.sub(fix, text), changes
+    return words.sub(fix, text), changes
 
 
 def join_split_words(text: str) -> tuple[str, list[tuple[str, str]]]:

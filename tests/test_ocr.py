@@ -103,8 +103,18 @@ DECISIONS = [
     ("The original request, Partial Hospitalization day treatment\nis: Ovérturned",
      "The original request, Partial Hospitalization day treatment\nis: Overturned",
      ["decision read by OCR as 'Ovérturned', taken as 'Overturned'"]),
-    # a speck between the colon and the decision
+    # a speck between the colon and the decision, after it, or after a colon that ends a line
     ("MRI of the left knee without contrast:. Upheld", "MRI of the left knee without contrast: Upheld", []),
+    ("MRI of the left. shoulder: ‘ Upheld", "MRI of the left. shoulder: Upheld", []),
+    ("Synapryn (unknown quantity); Upheld’", "Synapryn (unknown quantity): Upheld", []),
+    ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
+     "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
+    # fax: a comma read for the full stop before a modified request's closing sentence
+    ("by the Claims Administrator, The remaining IMR eligible portion of the original request,",
+     "by the Claims Administrator. The remaining IMR eligible portion of the original request,",
+     ["a comma OCR read for the full stop before a modified request's closing sentence put right (1 time(s))"]),
+    ("Physical therapy two times a week for. three weeks for Jambar Upheld\n\nClaims Administrator guideline: Decision",
+     "Physical therapy two times a week for. three weeks for Jambar: Upheld\n\nClaims Administrator guideline: Decision", []),
     # fax: the colon lost, the heading known by the item label after it
     ("Compi'ehehsive psychologlcal'testingi Upheld\nClaims Administrator guideline: Decision based on MTUS",
      "Compi'ehehsive psychologlcal'testingi: Upheld\nClaims Administrator guideline: Decision based on MTUS", []),
@@ -198,6 +208,10 @@ HEADERS = [
      {"case_number": "CM16-0221706", "date_assigned": "2016-11-09"},
      ["case number read by OCR as 'CM16-O221706', taken as CM16-0221706",
       "date_assigned read by OCR as '11/O9/2016', taken as 2016-11-09"]),
+    ("“Case Number: GM16-0240900 —- [\n\nDate Assigned: == 12/20/2016 _ Date ofinjury: 10/28/2016\n"
+     "Decision Date: =: 01/18/2017 _UR Denial Date: 11/16/2016 |\nPriority: — Standard . Application 12/15/2016\n\n"
+     "_ Received: .",
+     {"case_number": "CM16-0240900"}, ["case number read by OCR as 'GM16-0240900', taken as CM16-0240900"]),
     # the C read as "©"; one label lost, its date the one no label took (it keeps the order of the dates)
     ("Case Number: ~©M17-0007300\nDate Assigned: 01/13/2017 Date of Injury: = 11/13/2016\n"
      "Decision Date: 02/09/2017 UR Denial Date: 01/05/2017 a\nPriority: Standard 'Application 01/10/2017\nReceived:",
@@ -251,13 +265,16 @@ def test_header_values_read_with_low_confidence_are_warned():
 # -- words put right (imrdb.spelling): real misreadings from the scans, and words that stay ---------
 
 WORDS = [
-    # letters of a like shape misread: "c" for "e", "y" for "v"
+    # letters of a like shape misread: "c" for "e", "y" for "v", "u" for "a"
     ("femalc", set(), "female"),
+    ("Cyclobenzuprine", set(), "Cyclobenzaprine"),
+    ("Nuprosyn", set(), "Naprosyn"),
     ("Comprehensiye", set(), "Comprehensive"),
     ("employcc", set(), "employee"),
     # a short word only to a word the letter uses elsewhere
     ("oid", {"old"}, "old"),
     ("ycar", {"year"}, "year"),
+    ("yeur", {"year"}, "year"),
     ("oid", set(), None),
     ("sai", set(), None),
     # one edit of any kind only to a word the letter uses elsewhere ("umbar", with "lumbar" in the rationale)
@@ -265,9 +282,7 @@ WORDS = [
     ("umbar", {"lumbar"}, "lumbar"),
     ("umbar", set(), None),
     ("reauest", {"request"}, "request"),
-    ("Cyclobenzuprine", {"cyclobenzaprine"}, "Cyclobenzaprine"),
-    ("Nuprosyn", {"naprosyn"}, "Naprosyn"),
-    ("Nuprosyn", set(), None),
+    ("Cuntom", {"custom"}, "Custom"),
     # what stays: known words, a brand no list has, plurals, abbreviations, two words run together
     ("scan", {"scan"}, None),
     ("Synapryn", set(), None),
@@ -321,6 +336,8 @@ HEADINGS = [
      {"description": "Right Shoulder Arthroscopy with rotator cuff repair vs debridement, subacromial "
                      "decompression/acromioplasty"},
      ["item 1 heading: 'decompr ession' read by OCR, taken as 'decompression'"]),
+    ("Functional capacity. evaluation (FCE)", {"description": "Functional capacity evaluation (FCE)"},
+     ["item 1 heading: 'capacity.' read by OCR, taken as 'capacity'"]),
     # what stays: a spine level, hyphened words, a heading read right
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
@@ -349,6 +366,12 @@ PATIENTS = [
       "patient sex read from the summary taking OCR's 'ycar' as 'year'"]),
     ("The injured worker is a 43 year old femalc, who sustained an industrial injury on 10-23-2016,", 43, "female",
      ["patient sex read from the summary taking OCR's 'femalc' as 'female'"]),
+    ("The injured worker is ‘a 60 yeur.old male, who sustained an industrial injury on 10-20-2016.", 60, "male",
+     ["patient age read from the summary taking OCR's 'yeur' as 'year'",
+      "patient sex read from the summary taking OCR's 'yeur' as 'year'"]),
+    ("This case involves a now 58-ycar-old female with a history of an occupational claim from", 58, "female",
+     ["patient age read from the summary taking OCR's 'ycar' as 'year'",
+      "patient sex read from the summary taking OCR's 'ycar' as 'year'"]),
 ]
 
 
