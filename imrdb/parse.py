@@ -171,7 +171,7 @@ def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
     """One header date as OCR read it; a value that is no date is left out, with a warning."""
     text = match[0]
     month, day, year = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
-    value = f"{as_digits(month)}/{as_digits(day)}/{as_digits(year)}"
+    value = f"{as_digits(month)}/{as_digits(day.replace(' ', ''))}/{as_digits(year)}"
     date = parse_date(value)
     if date is None:
         warn(f"{field} read by OCR as {text!r}, which is no date: left out")
@@ -378,7 +378,8 @@ def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple
     checked: list[str] = []
     names = _join_split_names(names, kind, warnings)
     for name in names:
-        words = [word for word in name.split() if len(word) > 2 or word == "&"]  # no name has a word of two letters: specks
+        # no name has a word of two letters (specks) or a full stop ("New York.California": a comma misread)
+        words = [word for word in p.NAME_WORD_SEPARATOR.split(name) if len(word) > 2 or word == "&"]
         known = closest_name(" ".join(words), kind)
         if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
             read = correct_words(" ".join(words).lower(), name_words(kind))[0]
@@ -470,20 +471,24 @@ def read_patient(letter: Letter) -> None:
 
 def read_ocr_patient(letter: Letter, text: str) -> None:
     """Age and sex from an OCR'd summary whose words for them were misread ("a 51 year oid female",
-    "43 year old femalc", "58-ycar-old", "60 yeur.old male"): read again with its words put right (imrdb.spelling), the words of those
-    phrases counted as words the letter uses; what that finds, with a warning."""
+    "43 year old femalc", "58-ycar-old") or marked ("60 yeur.old male", "a 33. year old male"): read
+    again with those words (imrdb.spelling; the words of the phrase count as words the letter uses) and
+    marks put right; what that finds, with a warning."""
     from imrdb.spelling import correct_words, letter_words
 
     summary, changes = correct_words(letter.case_summary, letter_words(text) | p.AGE_SEX_WORDS, p.OCR_LETTERS)
-    misread = ", ".join(f"{word!r} as {right!r}" for word, right in changes if right.lower() in p.AGE_SEX_WORDS)
-    if not misread:
+    misread = [f"{word!r} as {right!r}" for word, right in changes if right.lower() in p.AGE_SEX_WORDS]
+    marks = [f"{match[0]!r} after {summary[max(match.start() - 5, 0): match.start()].split()[-1]!r}"
+             for match in p.OCR_AGE_MARK.finditer(summary)]
+    if not misread and not marks:
         return
     read = Letter(case_summary=p.OCR_AGE_MARK.sub(" ", summary), date_of_injury=letter.date_of_injury)
     read_patient(read)
+    how = ", ".join(misread + [f"the mark {mark} as a space" for mark in marks])
     for field, what in (("patient_age", "age"), ("patient_sex", "sex")):
         if getattr(letter, field) is None and getattr(read, field) is not None:
             setattr(letter, field, getattr(read, field))
-            letter.warnings.append(f"patient {what} read from the summary taking OCR's {misread}")
+            letter.warnings.append(f"patient {what} read from the summary taking OCR's {how}")
 
 
 def ocr_heading_fixer(letter: Letter, text: str):
@@ -566,8 +571,12 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     decisions = decision_lines(body)
     if ocr_warnings is not None:
         found = {end for _, end, _ in decisions}
+        from imrdb.spelling import known_words
+
+        known = known_words()
         decisions = sorted(decisions + [(match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
-                                        if match.end() not in found])
+                                        if match.end() not in found and not any(
+                                            len(word) > 2 and word.lower() in known for word in match["word"].split())])
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []

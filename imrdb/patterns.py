@@ -250,8 +250,9 @@ FEMALE_WORDS = frozenset({"female", "woman", "lady", "girl"})
 MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
 # The words AGE_SEX reads by, for putting OCR's readings of them right ("ycar oid femalc").
 AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS | MALE_WORDS
-# A mark OCR read for the space or hyphen between "year" and "old" ("a 60 yeur.old male").
-OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)", re.IGNORECASE)
+# A mark OCR read for the space or hyphen between "year" and "old" ("a 60 yeur.old male"), or after the
+# age ("a 33. year old male").
+OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 SEX_PRONOUN_FEMALE = re.compile(r"\b(?:she|her|hers|herself|Mrs|Ms)\b", re.IGNORECASE)
 SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
 
@@ -541,22 +542,26 @@ OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
-OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’"
+OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"
 # A heading whose colon was lost, known by the item label on the line after it (a blank line between).
 OCR_HEADING_WITHOUT_COLON = re.compile(
     r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=\s*(?:Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:))",
     re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
-# "...Lidocaine\n5% /Dextromethorphan: oe"): its colon, a word or two that is no decision, and the
-# item's first label on the next line. Parsing takes the decision from the item's rationale.
+# "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
+# that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
+# heading's own colon), and the item's first label on the next line. Parsing takes the decision
+# from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
-    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,3}){0,2})[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
     re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
-# "...Lidocaine\n5% /Dextromethorphan: oe"): its colon, a word or two that is no decision, and the
-# item's first label on the next line. Parsing takes the decision from the item's rationale.
+# "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
+# that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
+# heading's own colon), and the item's first label on the next line. Parsing takes the decision
+# from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
-    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,3}){0,2})[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
     re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
@@ -580,8 +585,8 @@ OCR_HEADER_LABEL_WORDS = {
 # A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
 # with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
 # A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
-# lost altogether ("12282016": eight digits).
-OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{4}|[0-9OoIlS]{2})(?![\w/])"
+# lost altogether ("12282016": eight digits). The day's two digits can have a space between them ("01/1 9/2017").
+OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS](?: ?[0-9OoIlS])?)\s?[/(-]-?\s?([0-9OoIlS]{4}|[0-9OoIlS]{2})(?![\w/])"
                       r"|(?<![\w/])([01][0-9])([0-3][0-9])((?:19|20)[0-9]{2})(?![\w/])")
 # Letters OCR takes for digits, in a value that must be all digits.
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
@@ -606,8 +611,8 @@ SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if
 # each takes off the word ("scored": "score").
 WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
 # A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300", "GM16-0240900"
-# (the C read as © or G).
-OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[CG©]\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# (the C read as © or G), "CIM16-0235724" (a stroke read between C and M).
+OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[CG©][Il|]?\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 
@@ -639,3 +644,5 @@ OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: n
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")
+# Between the words of an OCR'd name: spaces, or a full stop that was a comma ("New York.California").
+NAME_WORD_SEPARATOR = re.compile(r"[\s.]+")

@@ -212,6 +212,14 @@ HEADERS = [
      "Decision Date: =: 01/18/2017 _UR Denial Date: 11/16/2016 |\nPriority: — Standard . Application 12/15/2016\n\n"
      "_ Received: .",
      {"case_number": "CM16-0240900"}, ["case number read by OCR as 'GM16-0240900', taken as CM16-0240900"]),
+    # a stroke read between C and M; a space between the day's digits
+    ("‘Case Number: CIM16-0235724 a\n\nDate Assigned: 12/12/2016 Date ofInjury: = 10/21/2016\n"
+     "Decision Date: 01/09/2017 UR Denial Date: = 11/22/2016\nPriority: Standard ° ' Application 12/07/2016\nReceived:",
+     {"case_number": "CM16-0235724"}, ["case number read by OCR as 'CIM16-0235724', taken as CM16-0235724"]),
+    ("|Case Number: —_CM17-0006797. . |\n\n_ Date Assigned: 01/1 9/2017 Date of Injury: | 11/01/2016 _|\n\n"
+     "Decision Date: 02/15/2017 UR Denial Date: 01/05/2017 _\nPriority: . Standard Application 01/10/2017\nReceived:",
+     {"case_number": "CM17-0006797", "date_assigned": "2017-01-19"},
+     ["date_assigned read by OCR as '01/1 9/2017', taken as 2017-01-19"]),
     # the C read as "©"; one label lost, its date the one no label took (it keeps the order of the dates)
     ("Case Number: ~©M17-0007300\nDate Assigned: 01/13/2017 Date of Injury: = 11/13/2016\n"
      "Decision Date: 02/09/2017 UR Denial Date: 01/05/2017 a\nPriority: Standard 'Application 01/10/2017\nReceived:",
@@ -367,8 +375,11 @@ PATIENTS = [
     ("The injured worker is a 43 year old femalc, who sustained an industrial injury on 10-23-2016,", 43, "female",
      ["patient sex read from the summary taking OCR's 'femalc' as 'female'"]),
     ("The injured worker is ‘a 60 yeur.old male, who sustained an industrial injury on 10-20-2016.", 60, "male",
-     ["patient age read from the summary taking OCR's 'yeur' as 'year'",
-      "patient sex read from the summary taking OCR's 'yeur' as 'year'"]),
+     ["patient age read from the summary taking OCR's 'yeur' as 'year', the mark '.' after 'year' as a space",
+      "patient sex read from the summary taking OCR's 'yeur' as 'year', the mark '.' after 'year' as a space"]),
+    ("According to medical records available for review, the injured worker is a 33. year old male, who", 33, "male",
+     ["patient age read from the summary taking OCR's the mark '.' after '33' as a space",
+      "patient sex read from the summary taking OCR's the mark '.' after '33' as a space"]),
     ("This case involves a now 58-ycar-old female with a history of an occupational claim from", 58, "female",
      ["patient age read from the summary taking OCR's 'ycar' as 'year'",
       "patient sex read from the summary taking OCR's 'ycar' as 'year'"]),
@@ -404,6 +415,9 @@ REVIEWERS = [
      ("Preventive Medicine", "Occupational Medicine"), ("Iowa", "Montana", "California"),
      ["specialty read by OCR as 'Preventive, Medicine', taken as Preventive Medicine",
       "state read by OCR as 'lowa', taken as Iowa"]),
+    # a comma read as a full stop
+    (("Family Practice",), ("Texas", "New York.California"), ("Family Practice",), ("Texas", "New York", "California"),
+     ["state read by OCR as 'New York.California', taken as New York, California"]),
     # not a known name, nor close to one: kept as read, with a warning
     (("Aerospace Medicine",), ("Ontario",), ("Aerospace Medicine",), ("Ontario",),
      ["specialty 'Aerospace Medicine' is not a known name (misread by OCR?)",
@@ -422,13 +436,15 @@ def test_reviewer_names_checked(specialties, states, want_specialties, want_stat
     assert found == warnings
 
 
-def test_a_speck_before_a_heading_is_not_part_of_the_description():
-    # ": MRI of the right knee", '" Retrospective CT scan ...', ". CT scan of abdomen": specks OCR read before headings
+@pytest.mark.parametrize("speck", [": ", "© "])
+def test_a_speck_before_a_heading_is_not_part_of_the_description(speck):
+    # ": MRI of the right knee", '" Retrospective CT scan ...', ". CT scan of abdomen", "© Ketoprofen 20% in
+    # cream base 240g": specks OCR read before headings
     text = normalize(sample("003").read_text(), "markdown")
     heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
     assert heading in text
     digital = parse_letter(text, "text")
-    scanned = parse_letter(text.replace(heading, ": " + heading), "pdf-ocr")
+    scanned = parse_letter(text.replace(heading, speck + heading), "pdf-ocr")
     assert [item.description for item in scanned.items] == [item.description for item in digital.items]
 
 
@@ -441,6 +457,12 @@ def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
         [(item.description, item.decision) for item in digital.items]
     assert "item 2 decision read by OCR as 'phen': taken as Upheld from its rationale's conclusion " \
         "(medically necessary: False)" in scanned.warnings
+    scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Soma 350 mg #60: il nial"), "pdf-ocr")
+    assert [item.decision for item in scanned.items] == [item.decision for item in digital.items]
+    # known words after a colon are a heading's own ("Associated surgical service: Shoulder Brace"), no decision
+    scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Associated surgical service: Shoulder Brace"),
+                           "pdf-ocr")
+    assert len(scanned.items) == 3 and not any("decision read by OCR" in warning for warning in scanned.warnings)
     # a rationale that concludes nothing: the item is left out, not guessed
     vague = text.replace("Soma 350 mg #60: Upheld", "Soma 350 mg #60: oe").replace(
         "Given the above, the Soma 350 mg #60 is not\nmedically necessary.", "Given the above, it is not supported.")
