@@ -162,6 +162,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
     if spaces:
         corrections.append(f"a space OCR read after a dose's decimal point dropped ({spaces} time(s))")
+    text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
     if commas:
         corrections.append(f"a comma OCR read for the full stop before a modified request's closing sentence "
@@ -183,6 +184,15 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
     return f"{match['heading']}: {decision}\n"
+
+
+def _original_sentence(match, corrections: list[str]) -> str:
+    """"... was the original request." as the letter has it, where OCR put a speck or a comma in it."""
+    right = f"was{match[1]}the{match[2]}original{match[3]}request."
+    if match[0] != right:
+        corrections.append(f"a modified request's 'was the original request.' read by OCR as {' '.join(match[0].split())!r}: "
+                           f"put right")
+    return right
 
 
 def _rationale_label(match) -> str:

@@ -478,13 +478,16 @@ def read_ocr_patient(letter: Letter, text: str) -> None:
 
     summary, changes = correct_words(letter.case_summary, letter_words(text) | p.AGE_SEX_WORDS, p.OCR_LETTERS)
     misread = [f"{word!r} as {right!r}" for word, right in changes if right.lower() in p.AGE_SEX_WORDS]
-    marks = [f"{match[0]!r} after {summary[max(match.start() - 5, 0): match.start()].split()[-1]!r}"
+    marks = [f"the mark {match[0]!r} after {summary[max(match.start() - 5, 0): match.start()].split()[-1]!r} as a space"
              for match in p.OCR_AGE_MARK.finditer(summary)]
-    if not misread and not marks:
+    digits = [f"{summary[match.start() - 1: match.end()]!r} as {summary[match.start() - 1] + '1'!r}"
+              for match in p.OCR_AGE_DIGIT.finditer(summary)]
+    if not misread and not marks and not digits:
         return
-    read = Letter(case_summary=p.OCR_AGE_MARK.sub(" ", summary), date_of_injury=letter.date_of_injury)
+    summary = p.OCR_AGE_DIGIT.sub("1", p.OCR_AGE_MARK.sub(" ", summary))
+    read = Letter(case_summary=summary, date_of_injury=letter.date_of_injury)
     read_patient(read)
-    how = ", ".join(misread + [f"the mark {mark} as a space" for mark in marks])
+    how = ", ".join(misread + marks + digits)
     for field, what in (("patient_age", "age"), ("patient_sex", "sex")):
         if getattr(letter, field) is None and getattr(read, field) is not None:
             setattr(letter, field, getattr(read, field))
@@ -514,7 +517,7 @@ def ocr_heading_fixer(letter: Letter, text: str):
 # What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of").
 _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
                             (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
-                            (p.OCR_STOP_IN_HEADING, lambda match: ""))
+                            (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:

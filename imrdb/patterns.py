@@ -252,6 +252,8 @@ MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
 AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS | MALE_WORDS
 # A mark OCR read for the space or hyphen between "year" and "old" ("a 60 yeur.old male"), or after the
 # age ("a 33. year old male").
+# "!" or "l" read for an age's last digit "1" ("a 5! year old female").
+OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 SEX_PRONOUN_FEMALE = re.compile(r"\b(?:she|her|hers|herself|Mrs|Ms)\b", re.IGNORECASE)
 SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
@@ -500,18 +502,23 @@ OCR_DECIMAL_SPACE = re.compile(r"(?<=\d)\. (?=\d+(?:/|mg\b|mcg\b|%))")
 # for the "1" that starts a dose's number ("Trezix capsule 30.5/30/L6mg"): after a slash or a space,
 # before digits and a unit.
 OCR_SLASH_SPACE = re.compile(r"(?<=\S) +/(?=\S)|(?<=\S)/ +(?=\S)")
-# In a heading, a hyphen or full stop OCR read for the space beside a short word ("MRI-of the left
-# hip", "two times a-week", "3 times.a week"); no item description joins these words so, and a word
+# In a heading, a hyphen, full stop or apostrophe OCR read for the space beside a short word ("MRI-of
+# the left hip", "two times a-week", "3 times.a week", "two times'a week"); no item description joins these words so, and a word
 # joined twice ("state-of-the-art") is left alone.
-OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.](?=(?:a|an|the|of|for|and|with)\s)"
+OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.'’](?=(?:a|an|the|of|for|and|with)\s)"
                                    r"|(?P<short>a|an|the|of|for|and|with)-(?=[A-Za-z]{2,}[\s,;:]|[A-Za-z]{2,}$))")
 OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
+# A modified request's "... was the original request." with a speck or a comma read for its full stop
+# ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized").
+OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the(\s+)original(\s+)request\s*[,.](?=\s+[A-Z])")
 # A comma OCR read for the full stop before a modified request's closing sentence ("... was authorized
 # by the Claims Administrator, The remaining IMR eligible portion of the original request, ...").
 OCR_COMMA_FOR_STOP = re.compile(r",(?=\s+The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
 # In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)"): no
 # item description has a full stop and a space before a small letter.
 OCR_STOP_IN_HEADING = re.compile(r"(?<=[a-z]{3})\.(?= [a-z])")
+# ... and a hyphen read before a word's first letter ("MRI of the left -hip").
+OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(

@@ -109,6 +109,12 @@ DECISIONS = [
     ("Synapryn (unknown quantity); Upheld’", "Synapryn (unknown quantity): Upheld", []),
     ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
      "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
+    # fax: a speck and a comma in a modified request's "was the original request."
+    ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized",
+     "Acupuncture 18 sessions was the original request. Acupuncture 6 sessions was authorized",
+     ["a modified request's 'was the original request.' read by OCR as 'was, the original request,': put right"]),
+    ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized",
+     "Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized", []),
     # fax: a comma read for the full stop before a modified request's closing sentence
     ("by the Claims Administrator, The remaining IMR eligible portion of the original request,",
      "by the Claims Administrator. The remaining IMR eligible portion of the original request,",
@@ -346,6 +352,10 @@ HEADINGS = [
      ["item 1 heading: 'decompr ession' read by OCR, taken as 'decompression'"]),
     ("Functional capacity. evaluation (FCE)", {"description": "Functional capacity evaluation (FCE)"},
      ["item 1 heading: 'capacity.' read by OCR, taken as 'capacity'"]),
+    ("Physical therapy two times'a week for three weeks for lumbar",
+     {"description": "Physical therapy two times a week for three weeks for lumbar"},
+     ["item 1 heading: \"times'a\" read by OCR, taken as 'times a'"]),
+    ("MRI of the left -hip", {"description": "MRI of the left hip"}, ["item 1 heading: '-hip' read by OCR, taken as 'hip'"]),
     # what stays: a spine level, hyphened words, a heading read right
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
@@ -380,6 +390,8 @@ PATIENTS = [
     ("According to medical records available for review, the injured worker is a 33. year old male, who", 33, "male",
      ["patient age read from the summary taking OCR's the mark '.' after '33' as a space",
       "patient sex read from the summary taking OCR's the mark '.' after '33' as a space"]),
+    ("The injured worker is a 5! year old female, who sustained an industrial injury on October 28,", 51, "female",
+     ["patient age read from the summary taking OCR's '5!' as '51'", "patient sex read from the summary taking OCR's '5!' as '51'"]),
     ("This case involves a now 58-ycar-old female with a history of an occupational claim from", 58, "female",
      ["patient age read from the summary taking OCR's 'ycar' as 'year'",
       "patient sex read from the summary taking OCR's 'ycar' as 'year'"]),
