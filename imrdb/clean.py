@@ -158,6 +158,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = "\n".join(fix_label(line) for line in text.split("\n"))
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
+    text = p.OCR_HEADING_AFTER_CONCLUSION.sub(lambda match: f"{match['before']}{match['heading']}: {match['word']}", text)
     text = p.OCR_STRAY_APOSTROPHE.sub("", text)
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
     if spaces:

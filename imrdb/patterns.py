@@ -554,6 +554,13 @@ OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"
 OCR_HEADING_WITHOUT_COLON = re.compile(
     r"^(?P<heading>[^\n:]{3,300}?[^\s:])[ \t]+(?P<word>[^\W_]{5,11})[ \t]*\n(?=\s*(?:Claims\s+Administrator\s+guideline:|MAXIMUS\s+guideline:))",
     re.MULTILINE)
+# A heading whose colon was lost, known by the previous item's concluding sentence on the line before
+# ("... is not medically necessary.\nPantoprazole sodium 20mg sai Upheld"): its decision word read right,
+# and not after "was" or "been" (prose: "the decision was Upheld").
+OCR_HEADING_AFTER_CONCLUSION = re.compile(
+    r"(?P<before>medically\s+necessary\.[ \t]*\n\s*)(?P<heading>[^\n:]{3,300}?[^\s:])(?<!\bwas)(?<!\bwere)(?<!\bbeen)(?<!\bbe)"
+    r"[ \t]+(?P<word>Upheld|Overturned)[ \t]*$",
+    re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
 # that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
@@ -561,6 +568,13 @@ OCR_HEADING_WITHOUT_COLON = re.compile(
 # from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
     r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    re.MULTILINE)
+# A heading whose colon was lost, known by the previous item's concluding sentence on the line before
+# ("... is not medically necessary.\nPantoprazole sodium 20mg sai Upheld"): its decision word read right,
+# and not after "was" or "been" (prose: "the decision was Upheld").
+OCR_HEADING_AFTER_CONCLUSION = re.compile(
+    r"(?P<before>medically\s+necessary\.[ \t]*\n\s*)(?P<heading>[^\n:]{3,300}?[^\s:])(?<!\bwas)(?<!\bwere)(?<!\bbeen)(?<!\bbe)"
+    r"[ \t]+(?P<word>Upheld|Overturned)[ \t]*$",
     re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two

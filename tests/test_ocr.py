@@ -109,6 +109,11 @@ DECISIONS = [
     ("Synapryn (unknown quantity); Upheld’", "Synapryn (unknown quantity): Upheld", []),
     ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
      "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
+    # fax: a heading's colon lost, known by the previous item's conclusion on the line before (the speck stays)
+    ("above, the request for Prilosec 20mg #90 is not medically necessary.\n\nPantoprazole sodium 20mg sai Upheld",
+     "above, the request for Prilosec 20mg #90 is not medically necessary.\n\nPantoprazole sodium 20mg sai: Upheld", []),
+    ("The request is not medically necessary.\nThe Claims Administrator's decision was Upheld",
+     "The request is not medically necessary.\nThe Claims Administrator's decision was Upheld", []),
     # fax: a speck and a comma in a modified request's "was the original request."
     ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized",
      "Acupuncture 18 sessions was the original request. Acupuncture 6 sessions was authorized",
