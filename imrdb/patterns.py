@@ -494,6 +494,8 @@ OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]",
 OCR_PHRASES = {
     "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec\S{5,8}\b"),
     "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re\S{4,6}\b"),  # "The driginal request", "reauest"
+    # a heading's own label: "Associated surgical service; Cold therapy unit"
+    "associated surgical service:": re.compile(r"\b[Aa]ss\S{5,9}\s+sur\S{4,7}\s+ser\S{3,6}\s?[:;]"),
 }
 # A space OCR read after a decimal point in a dose ("Trezix capsule 320. 5/30/16mg"): a digit before,
 # a strength or a slash after.
@@ -517,6 +519,10 @@ OCR_COMMA_FOR_STOP = re.compile(r",(?=\s+The\s+(?:remaining\s+IMR\s+eligible|ori
 # In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)"): no
 # item description has a full stop and a space before a small letter.
 OCR_STOP_IN_HEADING = re.compile(r"(?<=[a-z]{3})\.(?= [a-z])")
+# ... a comma read for a decimal point ("Flector 1,3% transdermal patch": one or two digits and a
+# unit after it; a thousands comma has three), a lone mark at its end ("Pre-operative CBC $"),
+OCR_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?:%|mg\b|mcg\b|ml\b|g\b))")
+OCR_MARK_AT_HEADING_END = re.compile(r"\s+[$§©®°*~^]+\s*$")
 # ... and a hyphen read before a word's first letter ("MRI of the left -hip").
 OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):

@@ -70,6 +70,7 @@ CLEANED_LINES = [
     ("Om_eprazole: Upheld", "Omeprazole: Upheld"),
     # what the parser reads by
     ("CT of the head is not medlcally necessary.", "CT of the head is not medically necessary."),
+    ("Associated surgical service; Cold therapy unit: Overturned", "Associated surgical service: Cold therapy unit: Overturned"),
     # ... and what must stay as it is: a hard wrap ending in a word of one letter, a heading's colon
     ("in active clinical practice for more than five years and is currently working at least 24 hours a",
      "in active clinical practice for more than five years and is currently working at least 24 hours a"),
@@ -361,11 +362,15 @@ HEADINGS = [
      {"description": "Physical therapy two times a week for three weeks for lumbar"},
      ["item 1 heading: \"times'a\" read by OCR, taken as 'times a'"]),
     ("MRI of the left -hip", {"description": "MRI of the left hip"}, ["item 1 heading: '-hip' read by OCR, taken as 'hip'"]),
-    # what stays: a spine level, hyphened words, a heading read right
+    ("Flector 1,3% transdermal patch", {"description": "Flector 1.3% transdermal patch"},
+     ["item 1 heading: '1,3%' read by OCR, taken as '1.3%'"]),
+    ("Pre-operative CBC $", {"description": "Pre-operative CBC"}, ["item 1 heading: 'CBC $' read by OCR, taken as 'CBC'"]),
+    # what stays: a spine level, hyphened words, a heading read right, a thousands comma
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
     ("Follow-up office visit times 2", {"description": "Follow-up office visit times 2"}, []),
     ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
+    ("Metformin 1,000mg #60", {"description": "Metformin 1,000mg #60"}, []),
 ]
 
 
