@@ -153,8 +153,8 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
     text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)
     text = p.OCR_RATIONALE_LABEL.sub(_rationale_label, text)
-    text = fix_phrases(text)
     corrections: list[str] = []
+    text = fix_phrases(text, corrections)
     text = "\n".join(fix_label(line) for line in text.split("\n"))
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
@@ -205,12 +205,18 @@ def _rationale_label(match) -> str:
     return match[0]
 
 
-def fix_phrases(text: str) -> str:
-    """The phrases the parser reads by (p.OCR_PHRASES) spelt right where OCR misread a letter of them."""
+def fix_phrases(text: str, corrections: list[str] | None = None) -> str:
+    """The phrases the parser reads by (p.OCR_PHRASES) spelt right where OCR misread a letter of them;
+    each one put right noted in `corrections`, if given."""
+    def fix(match, phrase: str) -> str:
+        if fuzz.ratio(match[0].lower(), phrase) < LABEL_SIMILARITY or match[0].lower() == phrase:
+            return match[0]
+        if corrections is not None:
+            corrections.append(f"{phrase!r} read by OCR as {' '.join(match[0].split())!r}: put right")
+        return _in_case_of(match[0], phrase)
+
     for phrase, pattern in p.OCR_PHRASES.items():
-        text = pattern.sub(lambda match: _in_case_of(match[0], phrase)
-                           if fuzz.ratio(match[0].lower(), phrase) >= LABEL_SIMILARITY and match[0].lower() != phrase
-                           else match[0], text)
+        text = pattern.sub(lambda match: fix(match, phrase), text)
     return text
 
 

@@ -68,9 +68,6 @@ CLEANED_LINES = [
      "Given the above, the request for Fanatrex (unknown quantity) is not medically necessary."),
     ("Comprehensiye psychologica_l testing: Upheld", "Comprehensiye psychological testing: Upheld"),
     ("Om_eprazole: Upheld", "Omeprazole: Upheld"),
-    # what the parser reads by
-    ("CT of the head is not medlcally necessary.", "CT of the head is not medically necessary."),
-    ("Associated surgical service; Cold therapy unit: Overturned", "Associated surgical service: Cold therapy unit: Overturned"),
     # ... and what must stay as it is: a hard wrap ending in a word of one letter, a heading's colon
     ("in active clinical practice for more than five years and is currently working at least 24 hours a",
      "in active clinical practice for more than five years and is currently working at least 24 hours a"),
@@ -85,6 +82,20 @@ CLEANED_LINES = [
 @pytest.mark.parametrize("read, cleaned", CLEANED_LINES)
 def test_clean_ocr_line(read, cleaned):
     assert clean_ocr(read) == (cleaned, [])
+
+
+PHRASES = [
+    # what the parser reads by, misread: put right, with a warning
+    ("CT of the head is not medlcally necessary.", "CT of the head is not medically necessary.",
+     ["'medically necessary' read by OCR as 'medlcally necessary': put right"]),
+    ("Associated surgical service; Cold therapy unit: Overturned", "Associated surgical service: Cold therapy unit: Overturned",
+     ["'associated surgical service:' read by OCR as 'Associated surgical service;': put right"]),
+]
+
+
+@pytest.mark.parametrize("read, cleaned, warnings", PHRASES)
+def test_phrases_put_right(read, cleaned, warnings):
+    assert clean_ocr(read) == (cleaned, warnings)
 
 
 DECISIONS = [
@@ -137,7 +148,8 @@ DECISIONS = [
     # fax: a modified request's closing phrase misread, its comma lost; a space read after a decimal point
     ("IMR eligible. The original reauest one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
      "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
-     ["a modified request's 'The original request,' read by OCR without its comma (1 time(s)): comma put back"]),
+     ["'the original request' read by OCR as 'The original reauest': put right",
+      "a modified request's 'The original request,' read by OCR without its comma (1 time(s)): comma put back"]),
     ("One month supply of Trezix capsule 320. 5/30/16mg was the original request.",
      "One month supply of Trezix capsule 320.5/30/16mg was the original request.",
      ["a space OCR read after a dose's decimal point dropped (1 time(s))"]),
