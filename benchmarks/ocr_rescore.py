@@ -7,7 +7,8 @@
 Each saved letter (its pages joined by a form feed, as `imrdb.sources.pdf_text` joins them) is parsed
 as the ingest parses a scan, `parse_letter(text, "pdf-ocr", path)`, and scored as `imrdb evaluate`
 scores it, keyed by its file name. The letters are split as the README's OCR figures are: the first
-half by file name (tuning) and the second (held out), and all of them; --diff lists what disagrees.
+half by file name (tuning) and the second (held out), and all of them; --diff lists what disagrees in
+the tuning half, --by-fact prints the README's table of each fact.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", default="grey,fax")
     parser.add_argument("--diff", action="store_true", help="list each disagreement and failure of the tuning half")
     parser.add_argument("--diff-held-out", action="store_true", help="... and of the held-out half")
+    parser.add_argument("--by-fact", action="store_true", help="a table of each fact, held out, tuning and all, per kind")
     args = parser.parse_args(argv)
     facts = load_facts(args.facts)
+    if args.by_fact:
+        return print_by_fact(args, facts)
     print("| scans | tuning (first half) | held out (second half) | all |")
     print("|---|---:|---:|---:|")
     for kind in args.kinds.split(","):
@@ -62,6 +66,28 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {kind} DIFF {case}{' (held out)' if case >= letters[half][0] else ''} {name}: "
                       f"expected {list(expected) if isinstance(expected, tuple) else expected!r} got "
                       f"{list(got) if isinstance(got, tuple) else got!r}")
+    return 0
+
+
+def print_by_fact(args, facts: dict) -> int:
+    """The README's table: each fact right in how many letters, held out, tuning and all, per kind."""
+    kinds = args.kinds.split(",")
+    columns = []
+    for kind in kinds:
+        letters = [(stem, letter) for stem, letter in parsed_letters(args.text / kind) if stem in facts]
+        half = len(letters) // 2
+        columns += [(f"{kind} held out", score(letters[half:], facts)), (f"{kind} tuning", score(letters[:half], facts)),
+                    (f"{kind} all", score(letters, facts))]
+    print("| fact | " + " | ".join(name for name, _ in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for fact in FACTS:
+        print(f"| {fact} | " + " | ".join(f"{result.agree[fact]}/{result.letters}" for _, result in columns) + " |")
+    cells = []
+    for _, result in columns:
+        right, total = sum(result.agree.values()), result.letters * len(FACTS)
+        cells.append(f"**{right}/{total} ({100 * right / max(total, 1):.1f}%)**")
+    print("| all facts | " + " | ".join(cells) + " |")
+    print("| letters that failed to parse | " + " | ".join(str(len(result.failed)) for _, result in columns) + " |")
     return 0
 
 

@@ -166,7 +166,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
     if commas:
-        corrections.append(f"a comma OCR read for the full stop before a modified request's closing sentence "
+        corrections.append(f"a mark OCR read for the full stop before a modified request's closing sentence "
                            f"put right ({commas} time(s))")
     text, lost_commas = p.OCR_ORIGINAL_REQUEST_NO_COMMA.subn("The original request,", text)
     if lost_commas:

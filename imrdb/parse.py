@@ -518,7 +518,9 @@ def ocr_heading_fixer(letter: Letter, text: str):
 _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
                             (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
                             (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""),
-                            (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""))
+                            (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""),
+                            (p.OCR_OPENING_QUOTE, lambda match: ""), (p.OCR_QTY_SEMICOLON, lambda match: ":"),
+                            (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:

@@ -513,16 +513,24 @@ OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(
 # A modified request's "... was the original request." with a speck or a comma read for its full stop
 # ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized").
 OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the(\s+)original(\s+)request\s*[,.](?=\s+[A-Z])")
-# A comma OCR read for the full stop before a modified request's closing sentence ("... was authorized
-# by the Claims Administrator, The remaining IMR eligible portion of the original request, ...").
-OCR_COMMA_FOR_STOP = re.compile(r",(?=\s+The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
+# A comma, colon or semicolon OCR read for the full stop before a modified request's closing sentence
+# ("... was authorized by the Claims Administrator, The remaining IMR eligible portion of the original
+# request, ...", "... leaving the original request IMR eligible: The original request, ...").
+OCR_COMMA_FOR_STOP = re.compile(r"[,:;](?=\s+The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
 # In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)"): no
 # item description has a full stop and a space before a small letter.
 OCR_STOP_IN_HEADING = re.compile(r"(?<=[a-z]{3})\.(?= [a-z])")
-# ... a comma read for a decimal point ("Flector 1,3% transdermal patch": one or two digits and a
-# unit after it; a thousands comma has three), a lone mark at its end ("Pre-operative CBC $"),
-OCR_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?:%|mg\b|mcg\b|ml\b|g\b))")
+# ... a comma read for a decimal point ("Flector 1,3% transdermal patch", "Trezix capsule 30,5/30/16mg":
+# one or two digits and a unit or a slash after it; a thousands comma has three), a lone mark at its
+# end ("Pre-operative CBC $"),
+OCR_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?:%|mg\b|mcg\b|ml\b|g\b|/))")
 OCR_MARK_AT_HEADING_END = re.compile(r"\s+[$§©®°*~^]+\s*$")
+# ... a quotation mark before a word that no mark closes ("Associated surgical service: 'Are sling",
+# "Associated 'surgical service"; no item description quotes), a brace read for a parenthesis
+# ("NCV {nerve conduction velocity)"), a semicolon read for the colon of "QTY:" ("QTY; 2"),
+OCR_OPENING_QUOTE = re.compile(r"(?:(?<=\s)|^)['‘’\"“”](?=[A-Za-z])(?![A-Za-z]*['‘’\"“”])")
+OCR_BRACE = re.compile(r"\{(?=[^(){}]*\))|(?<=\()([^(){}]*)\}")
+OCR_QTY_SEMICOLON = re.compile(r"(?<=\bQTY);")
 # ... and a hyphen read before a word's first letter ("MRI of the left -hip").
 OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):

@@ -132,10 +132,13 @@ DECISIONS = [
      ["a modified request's 'was the original request.' read by OCR as 'was, the original request,': put right"]),
     ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized",
      "Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized", []),
+    ("leaving the original request IMR eligible: The original request, one month supply of Trezix",
+     "leaving the original request IMR eligible. The original request, one month supply of Trezix",
+     ["a mark OCR read for the full stop before a modified request's closing sentence put right (1 time(s))"]),
     # fax: a comma read for the full stop before a modified request's closing sentence
     ("by the Claims Administrator, The remaining IMR eligible portion of the original request,",
      "by the Claims Administrator. The remaining IMR eligible portion of the original request,",
-     ["a comma OCR read for the full stop before a modified request's closing sentence put right (1 time(s))"]),
+     ["a mark OCR read for the full stop before a modified request's closing sentence put right (1 time(s))"]),
     ("Physical therapy two times a week for. three weeks for Jambar Upheld\n\nClaims Administrator guideline: Decision",
      "Physical therapy two times a week for. three weeks for Jambar: Upheld\n\nClaims Administrator guideline: Decision", []),
     # fax: the colon lost, the heading known by the item label after it
@@ -377,12 +380,23 @@ HEADINGS = [
     ("Flector 1,3% transdermal patch", {"description": "Flector 1.3% transdermal patch"},
      ["item 1 heading: '1,3%' read by OCR, taken as '1.3%'"]),
     ("Pre-operative CBC $", {"description": "Pre-operative CBC"}, ["item 1 heading: 'CBC $' read by OCR, taken as 'CBC'"]),
-    # what stays: a spine level, hyphened words, a heading read right, a thousands comma
+    ("Associated surgical service: 'Cryotherapy unit, seven day use",
+     {"description": "Associated surgical service: Cryotherapy unit, seven day use"},
+     ["item 1 heading: \"'Cryotherapy\" read by OCR, taken as 'Cryotherapy'"]),
+    ("Associated 'surgical service: Arc sling", {"description": "Associated surgical service: Arc sling"},
+     ["item 1 heading: \"'surgical\" read by OCR, taken as 'surgical'"]),
+    ("EMG (electromyography)/NCV {nerve conduction velocity) of the bilateral upper extremities",
+     {"description": "EMG (electromyography)/NCV (nerve conduction velocity) of the bilateral upper extremities"},
+     ["item 1 heading: '{nerve' read by OCR, taken as '(nerve'"]),
+    ("NCV bilateral lower extremities QTY; 2", {"description": "NCV bilateral lower extremities QTY: 2"},
+     ["item 1 heading: 'QTY;' read by OCR, taken as 'QTY:'"]),
+    # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
     ("Follow-up office visit times 2", {"description": "Follow-up office visit times 2"}, []),
     ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
     ("Metformin 1,000mg #60", {"description": "Metformin 1,000mg #60"}, []),
+    ("Request for 'Tapering' of opioids", {"description": "Request for 'Tapering' of opioids"}, []),
 ]
 
 
