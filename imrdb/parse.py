@@ -50,6 +50,8 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
         letter.reviewer = check_reviewer(letter.reviewer, letter.warnings)
     letter.case_summary = read_case_summary(sections.summary)
     read_patient(letter)
+    if ocr:
+        check_ocr_age(letter)
     if ocr and (letter.patient_age is None or letter.patient_sex is None):
         read_ocr_patient(letter, text)
     letter.items = read_items(sections.issues, path, ocr_heading_fixer(letter, text) if ocr else None,
@@ -161,7 +163,7 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
         stray = p.OCR_CASE_NUMBER_START.search(flat)
         warn("no case number of the shape CMyy-nnnnnnn in the header" + (f" (read: {stray[0]!r})" if stray else ""))
         return None
-    number = f"CM{as_digits(match[1])}-{as_digits(match[2])}"
+    number = f"CM{as_digits(match[1].replace(' ', ''))}-{as_digits(match[2])}"
     if number != " ".join(match[0].split()).replace(" ", ""):
         warn(f"case number read by OCR as {match[0]!r}, taken as {number}")
     return number
@@ -372,27 +374,48 @@ def split_names(words: list[str], kind: str) -> list[str] | None:
 def check_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
     """OCR'd state or specialty names checked against the known ones: each corrected when it is close
     to one known name (or, run together, to several), and kept with a warning when not."""
-    from imrdb.spelling import correct_words
-
     what = "state" if kind == "states" else "specialty"
     checked: list[str] = []
-    names = _join_split_names(names, kind, warnings)
-    for name in names:
-        # no name has a word of two letters (specks) or a full stop ("New York.California": a comma misread)
-        words = [word for word in p.NAME_WORD_SEPARATOR.split(name) if len(word) > 2 or word == "&"]
-        known = closest_name(" ".join(words), kind)
-        if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
-            read = correct_words(" ".join(words).lower(), name_words(kind))[0]
-            known = next((known_name for known_name in known_names(kind) if known_name.lower() == read), None)
-        found = [known] if known else split_names(words, kind)
-        if found is None:
-            warnings.append(f"{what} {name!r} is not a known name (misread by OCR?)")
-            checked.append(name)
-            continue
+    for name in _join_split_names(names, kind, warnings):
+        found: list[str] = []
+        for piece in _split_at_stops(name, kind):
+            known = _known_names_in(piece, kind)
+            if known is None:
+                warnings.append(f"{what} {piece!r} is not a known name (misread by OCR?)")
+                found.append(piece)
+            else:
+                found.extend(known)
         if found != [name]:
             warnings.append(f"{what} read by OCR as {name!r}, taken as {', '.join(found)}")
         checked.extend(found)
     return tuple(checked)
+
+
+def _known_names_in(name: str, kind: str) -> list[str] | None:
+    """The known name an OCR'd name is, or the several it is run together, or None."""
+    from imrdb.spelling import correct_words
+
+    # no name has a word of two letters (specks) or a full stop ("New York.California": a comma misread)
+    words = [word for word in p.NAME_WORD_SEPARATOR.split(name) if len(word) > 2 or word == "&"]
+    known = closest_name(" ".join(words), kind)
+    if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
+        read = correct_words(" ".join(words).lower(), name_words(kind))[0]
+        known = next((known_name for known_name in known_names(kind) if known_name.lower() == read), None)
+    return [known] if known else split_names(words, kind)
+
+
+def _split_at_stops(name: str, kind: str) -> list[str]:
+    """An OCR'd name split where a full stop stands for a comma ("Rehabilitation. Sports Medicine"),
+    when the names on both sides of it are known ones; otherwise the pieces stay together
+    ("California. Pte": a speck; "Preventive. Medicine": a speck inside a name)."""
+    pieces = p.OCR_NAME_STOP.split(name)
+    kept = [pieces[0]]
+    for piece in pieces[1:]:
+        if closest_name(piece, kind) is None or closest_name(kept[-1], kind) is None:
+            kept[-1] = f"{kept[-1]} {piece}"
+        else:
+            kept.append(piece)
+    return kept
 
 
 def _join_split_names(names: tuple[str, ...], kind: str, warnings: list[str]) -> tuple[str, ...]:
@@ -467,6 +490,17 @@ def read_patient(letter: Letter) -> None:
             letter.patient_sex = "male"
     if letter.date_of_injury is None:
         letter.date_of_injury = injury_date_from_summary(summary)
+
+
+def check_ocr_age(letter: Letter) -> None:
+    """An OCR'd age whose digits follow a letter or a mark OCR reads for a digit ("a $2 year old": 52,
+    "a4 year old": 41) is left out, with a warning: a digit of it may be misread or lost."""
+    match = p.AGE_SEX.search(letter.case_summary)
+    if (letter.patient_age is not None and match and match.start()
+            and p.OCR_DIGIT_LIKE.match(letter.case_summary, match.start() - 1)):
+        letter.warnings.append(f"patient age read by OCR as {letter.case_summary[match.start() - 1: match.end(1)]!r}: "
+                               f"a digit may be misread, left out")
+        letter.patient_age = None
 
 
 def read_ocr_patient(letter: Letter, text: str) -> None:

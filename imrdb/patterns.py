@@ -252,6 +252,8 @@ MALE_WORDS = frozenset({"male", "man", "gentleman", "boy"})
 AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS | MALE_WORDS
 # A mark OCR read for the space or hyphen between "year" and "old" ("a 60 yeur.old male"), or after the
 # age ("a 33. year old male").
+# A character OCR may have read for a digit, glued to a number ("a $2 year old", "a4 year old").
+OCR_DIGIT_LIKE = re.compile(r"[A-Za-z$!|§&]")
 # "!" or "l" read for an age's last digit "1" ("a 5! year old female").
 OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
@@ -646,8 +648,9 @@ SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if
 # each takes off the word ("scored": "score").
 WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
 # A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300", "GM16-0240900"
-# (the C read as © or G), "CIM16-0235724" (a stroke read between C and M).
-OCR_CASE_NUMBER = re.compile(r"(?<![\w©])[CG©][Il|]?\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# (the C read as ©, € or G), "CIM16-0235724" (a stroke read between C and M), "CM1 6-0247624" (a space
+# in the year; none is taken in the seven digits, where it could stand for a digit lost).
+OCR_CASE_NUMBER = re.compile(r"(?<![\w©€])[CG©€][Il|]?\s?M\s?([0-9OoIl|] ?[0-9OoIl|])\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 
@@ -681,3 +684,6 @@ NON_LETTER = re.compile(r"[^a-z]")
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")
 # Between the words of an OCR'd name: spaces, or a full stop that was a comma ("New York.California").
 NAME_WORD_SEPARATOR = re.compile(r"[\s.]+")
+# ... and between two OCR'd names, a full stop that was a comma ("Rehabilitation. Sports Medicine"): no
+# known name has a full stop.
+OCR_NAME_STOP = re.compile(r"\.\s*(?=[A-Z])")

@@ -48,6 +48,7 @@ CLEANED_LINES = [
     ("The rationale: is given below", "The rationale: is given below"),
     # section titles, with the marks around them
     ("IMR.ISSUES,DECISIONS AND RATIONALES °", "IMR ISSUES, DECISIONS AND RATIONALES"),
+    ("IMR ISSUES, DECISIONS AND RATIONALES 7", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("- IMR ISSUES, DECISIONSAND RATIONALES", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("HOW THE IMR FINAL DETERMINATION WA‘S MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
     ("HOW. THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
@@ -247,6 +248,17 @@ HEADERS = [
      "Decision Date: 02/15/2017 UR Denial Date: 01/05/2017 _\nPriority: . Standard Application 01/10/2017\nReceived:",
      {"case_number": "CM17-0006797", "date_assigned": "2017-01-19"},
      ["date_assigned read by OCR as '01/1 9/2017', taken as 2017-01-19"]),
+    # the C read as "€"; a space in the year
+    ("Case Number: '- €M17-0005924 th '\nDate Assigned: ° 01/12/2017 ‘Date of Injury: | 11/09/2016\n\n"
+     "‘Decision Date: = 02/13/2017 \"UR Denial Date: 12/19/2016\nPriority: Standard Application 01/05/2017 Received:",
+     {"case_number": "CM17-0005924"}, ["case number read by OCR as '€M17-0005924', taken as CM17-0005924"]),
+    ("Case Number: CM1 6-0247624\nDate Assigned: 12/30/2016 ' Date of Injury: 10/14/2016\n\n"
+     "Decision Date: — 01/27/2017 _UR Denial Date: 12/16/2016\nPriority: Standard Application 12/22/2016 Received:",
+     {"case_number": "CM16-0247624"}, []),
+    # ... but a space in the seven digits could stand for one lost: no case number
+    ("Case Number: CM16-021955 7\nDate Assigned: 11/18/2016 Date of Injury: 10/10/2016\n"
+     "Decision Date: 12/19/2016 UR Denial Date: 11/09/2016\nPriority: Standard Application 11/14/2016 Received:",
+     {"case_number": None}, ["no case number of the shape CMyy-nnnnnnn in the header (read: 'CM16-021955')"]),
     # the C read as "©"; one label lost, its date the one no label took (it keeps the order of the dates)
     ("Case Number: ~©M17-0007300\nDate Assigned: 01/13/2017 Date of Injury: = 11/13/2016\n"
      "Decision Date: 02/09/2017 UR Denial Date: 01/05/2017 a\nPriority: Standard 'Application 01/10/2017\nReceived:",
@@ -434,6 +446,17 @@ PATIENTS = [
 ]
 
 
+def test_an_age_glued_to_a_mark_ocr_reads_for_a_digit_is_left_out():
+    from imrdb.parse import check_ocr_age, read_patient
+
+    letter = Letter(case_summary="This is a $2 year old female with a date of i injury on 10-27-2016..A review of the")
+    read_patient(letter)
+    assert letter.patient_age == 2
+    check_ocr_age(letter)
+    assert (letter.patient_age, letter.patient_sex) == (None, "female")
+    assert letter.warnings == ["patient age read by OCR as '$2': a digit may be misread, left out"]
+
+
 @pytest.mark.parametrize("summary, age, sex, warnings", PATIENTS)
 def test_patient_read_with_misread_words_put_right(summary, age, sex, warnings):
     from imrdb.parse import read_ocr_patient, read_patient
@@ -463,7 +486,14 @@ REVIEWERS = [
      ("Preventive Medicine", "Occupational Medicine"), ("Iowa", "Montana", "California"),
      ["specialty read by OCR as 'Preventive, Medicine', taken as Preventive Medicine",
       "state read by OCR as 'lowa', taken as Iowa"]),
-    # a comma read as a full stop
+    # a comma read as a full stop, between names (not a speck's, nor one inside a name)
+    (("Physical Medicine & Rehabilitation. Sports Medicine",), ("Texas", "California. Pte"),
+     ("Physical Medicine & Rehabilitation", "Sports Medicine"), ("Texas", "California"),
+     ["specialty read by OCR as 'Physical Medicine & Rehabilitation. Sports Medicine', taken as Physical Medicine & "
+      "Rehabilitation, Sports Medicine", "state read by OCR as 'California. Pte', taken as California"]),
+    (("Preventive. Medicine; Occupational Medicine",), ("California",), ("Preventive Medicine", "Occupational Medicine"),
+     ("California",), ["specialty read by OCR as 'Preventive. Medicine; Occupational Medicine', taken as Preventive "
+                       "Medicine, Occupational Medicine"]),
     (("Family Practice",), ("Texas", "New York.California"), ("Family Practice",), ("Texas", "New York", "California"),
      ["state read by OCR as 'New York.California', taken as New York, California"]),
     # not a known name, nor close to one: kept as read, with a warning
