@@ -554,7 +554,8 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""),
                             (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""),
                             (p.OCR_OPENING_QUOTE, lambda match: ""), (p.OCR_QTY_SEMICOLON, lambda match: ":"),
-                            (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"))
+                            (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"),
+                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_MRI, lambda match: "MRI"))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:

@@ -498,6 +498,8 @@ OCR_PHRASES = {
     "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re\S{4,6}\b"),  # "The driginal request", "reauest"
     # a heading's own label: "Associated surgical service; Cold therapy unit"
     "associated surgical service:": re.compile(r"\b[Aa]ss\S{5,9}\s+sur\S{4,7}\s+ser\S{3,6}\s?[:;]"),
+    # the end of the summary's first line: "... including all medical records;"
+    "including all medical records:": re.compile(r"\b[Ii]nc\S{5,8}\s+all\s+med\S{4,6}\s+rec\S{3,6}\s?[:;,.]"),
 }
 # A space OCR read after a decimal point in a dose ("Trezix capsule 320. 5/30/16mg"): a digit before,
 # a strength or a slash after.
@@ -514,14 +516,14 @@ OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.'’
 OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
 # A modified request's "... was the original request." with a speck or a comma read for its full stop
 # ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized").
-OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the(\s+)original(\s+)request\s*[,.](?=\s+[A-Z])")
+OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")
 # A comma, colon or semicolon OCR read for the full stop before a modified request's closing sentence
 # ("... was authorized by the Claims Administrator, The remaining IMR eligible portion of the original
 # request, ...", "... leaving the original request IMR eligible: The original request, ...").
 OCR_COMMA_FOR_STOP = re.compile(r"[,:;](?=\s+The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
-# In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)"): no
-# item description has a full stop and a space before a small letter.
-OCR_STOP_IN_HEADING = re.compile(r"(?<=[a-z]{3})\.(?= [a-z])")
+# In a heading, a full stop OCR read between two words ("Functional capacity. evaluation (FCE)",
+# "Cyclobenzaprine 5%. in cream"): no item description has a full stop and a space before a small letter.
+OCR_STOP_IN_HEADING = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d%))\.(?= [a-z])")
 # ... a comma read for a decimal point ("Flector 1,3% transdermal patch", "Trezix capsule 30,5/30/16mg":
 # one or two digits and a unit or a slash after it; a thousands comma has three), a lone mark at its
 # end ("Pre-operative CBC $"),
@@ -535,6 +537,9 @@ OCR_BRACE = re.compile(r"\{(?=[^(){}]*\))|(?<=\()([^(){}]*)\}")
 OCR_QTY_SEMICOLON = re.compile(r"(?<=\bQTY);")
 # ... and a hyphen read before a word's first letter ("MRI of the left -hip").
 OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
+# ... "S" read for the 5 of a spine level ("L4-5, LS-S1"), and "i" or "l" for the I of MRI ("MRi").
+OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
+OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
@@ -560,9 +565,9 @@ OCR_MARK_AFTER_COLON = re.compile(r"(?<=:)[ \t]*[.,'`‘’\"“”]+[ \t]*$", r
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
-# ": Uphcld j", "is: Upheld a :" (specks after it), "is: Ovérturned" (a letter read with an accent),
+# ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’".
-OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,3}[ \t]*$", re.MULTILINE)
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,5}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"

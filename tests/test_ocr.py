@@ -91,6 +91,8 @@ PHRASES = [
      ["'medically necessary' read by OCR as 'medlcally necessary': put right"]),
     ("Associated surgical service; Cold therapy unit: Overturned", "Associated surgical service: Cold therapy unit: Overturned",
      ["'associated surgical service:' read by OCR as 'Associated surgical service;': put right"]),
+    ("case file, including all medical records; ‘", "case file, including all medical records:",
+     ["'including all medical records:' read by OCR as 'including all medical records;': put right"]),
 ]
 
 
@@ -120,6 +122,7 @@ DECISIONS = [
     ("MRI of the left knee without contrast:. Upheld", "MRI of the left knee without contrast: Upheld", []),
     ("MRI of the left. shoulder: ‘ Upheld", "MRI of the left. shoulder: Upheld", []),
     ("Synapryn (unknown quantity); Upheld’", "Synapryn (unknown quantity): Upheld", []),
+    ("5 %/Dextromethorphan: Upheld . . 7 ot", "5 %/Dextromethorphan: Upheld", []),
     ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
      "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
     # fax: a heading's colon lost, known by the previous item's conclusion on the line before (the speck stays)
@@ -133,6 +136,9 @@ DECISIONS = [
      ["a modified request's 'was the original request.' read by OCR as 'was, the original request,': put right"]),
     ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized",
      "Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized", []),
+    ("Ibuprofen 600mg #90 with 2 refill was the original request: Ibuprofen 600mg #90 was authorized",
+     "Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized",
+     ["a modified request's 'was the original request.' read by OCR as 'was the original request:': put right"]),
     ("leaving the original request IMR eligible: The original request, one month supply of Trezix",
      "leaving the original request IMR eligible. The original request, one month supply of Trezix",
      ["a mark OCR read for the full stop before a modified request's closing sentence put right (1 time(s))"]),
@@ -402,8 +408,15 @@ HEADINGS = [
      ["item 1 heading: '{nerve' read by OCR, taken as '(nerve'"]),
     ("NCV bilateral lower extremities QTY; 2", {"description": "NCV bilateral lower extremities QTY: 2"},
      ["item 1 heading: 'QTY;' read by OCR, taken as 'QTY:'"]),
+    ("Facet joint injections L4-5, LS-S1", {"description": "Facet joint injections L4-5, L5-S1"},
+     ["item 1 heading: 'LS-S1' read by OCR, taken as 'L5-S1'"]),
+    ("MRi without contrast of the right hip", {"description": "MRI without contrast of the right hip"},
+     ["item 1 heading: 'MRi' read by OCR, taken as 'MRI'"]),
+    ("Cyclobenzaprine 5%. in cream base 240g", {"description": "Cyclobenzaprine 5% in cream base 240g"},
+     ["item 1 heading: '5%.' read by OCR, taken as '5%'"]),
     # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
+    ("MRI of the LS spine", {"description": "MRI of the LS spine"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
     ("Follow-up office visit times 2", {"description": "Follow-up office visit times 2"}, []),
     ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
