@@ -158,6 +158,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = "\n".join(fix_label(line) for line in text.split("\n"))
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
+    text = p.OCR_GARBLED_CONCLUSION.sub(lambda match: _garbled_conclusion(match, corrections), text)
     text = p.OCR_HEADING_AFTER_CONCLUSION.sub(lambda match: f"{match['before']}{match['heading']}: {match['word']}", text)
     text = p.OCR_STRAY_APOSTROPHE.sub("", text)
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
@@ -185,6 +186,16 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
     return f"{match['heading']}: {decision}\n"
+
+
+def _garbled_conclusion(match, corrections: list[str]) -> str:
+    """"medically necessary." for a rationale's closing words misread before a heading ("medically wae")."""
+    from imrdb.spelling import known_words
+
+    if match["word"] in known_words():
+        return match[0]
+    corrections.append(f"a rationale's closing 'medically necessary.' read by OCR as {match[0].strip()!r}: put right")
+    return "medically necessary."
 
 
 def _original_sentence(match, corrections: list[str]) -> str:

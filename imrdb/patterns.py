@@ -582,6 +582,11 @@ OCR_HEADING_AFTER_CONCLUSION = re.compile(
     r"(?P<before>medically\s+necessary\.[ \t]*\n\s*)(?P<heading>[^\n:]{3,300}?[^\s:])(?<!\bwas)(?<!\bwere)(?<!\bbeen)(?<!\bbe)"
     r"[ \t]+(?P<word>Upheld|Overturned)[ \t]*$",
     re.MULTILINE)
+# A rationale's closing "medically necessary." with its last word misread ("is not medically wae",
+# "medically epey:"), known by the heading that ends with a decision on the next line: put right (when
+# the word is no known word), so the heading starts after it.
+OCR_GARBLED_CONCLUSION = re.compile(
+    r"\bmedically[ \t]+(?P<word>[a-z]{2,6})[.,:;]?[ \t]*(?=\n\s*[^\n]*:[ \t]*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
 # that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
@@ -597,6 +602,11 @@ OCR_HEADING_AFTER_CONCLUSION = re.compile(
     r"(?P<before>medically\s+necessary\.[ \t]*\n\s*)(?P<heading>[^\n:]{3,300}?[^\s:])(?<!\bwas)(?<!\bwere)(?<!\bbeen)(?<!\bbe)"
     r"[ \t]+(?P<word>Upheld|Overturned)[ \t]*$",
     re.MULTILINE)
+# A rationale's closing "medically necessary." with its last word misread ("is not medically wae",
+# "medically epey:"), known by the heading that ends with a decision on the next line: put right (when
+# the word is no known word), so the heading starts after it.
+OCR_GARBLED_CONCLUSION = re.compile(
+    r"\bmedically[ \t]+(?P<word>[a-z]{2,6})[.,:;]?[ \t]*(?=\n\s*[^\n]*:[ \t]*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
 # that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a

@@ -125,6 +125,13 @@ DECISIONS = [
     ("5 %/Dextromethorphan: Upheld . . 7 ot", "5 %/Dextromethorphan: Upheld", []),
     ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
      "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
+    # grey: a rationale's closing "medically necessary." misread, known by the heading after it; a known word stays
+    ("it is now well beyond 72 hours and there are no red flags or deterioration noted. CT of the head\n"
+     "is not medically wae\n\nNaproxen 550mg #60: Overturned",
+     "it is now well beyond 72 hours and there are no red flags or deterioration noted. CT of the head\n"
+     "is not medically necessary.\n\nNaproxen 550mg #60: Overturned",
+     ["a rationale's closing 'medically necessary.' read by OCR as 'medically wae': put right"]),
+    ("is not medically indicated\nNaproxen 550mg #60: Overturned", "is not medically indicated\nNaproxen 550mg #60: Overturned", []),
     # fax: a heading's colon lost, known by the previous item's conclusion on the line before (the speck stays)
     ("above, the request for Prilosec 20mg #90 is not medically necessary.\n\nPantoprazole sodium 20mg sai Upheld",
      "above, the request for Prilosec 20mg #90 is not medically necessary.\n\nPantoprazole sodium 20mg sai: Upheld", []),
