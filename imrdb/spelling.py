@@ -3,13 +3,15 @@
 A scan's words are read a letter wrong ("Comprehensiye", "umbar", "ycar oid femalc"). A word is put
 right only when it is no known word itself and exactly one known word is near it: first by the
 confusions OCR makes between letters of a like shape (p.OCR_CONFUSIONS: "c" read for "e", "i" for
-"l", "y" for "v"; a word under five letters only to a word the letter uses elsewhere, since "sai"
-could be many), then, for a word long enough that one edit seldom leads to two words, by one edit
-of any kind to a word the letter itself uses elsewhere ("umbar": "lumbar", read right in the
-rationale; a medical word no list knows, "myositis", is one edit from "myosotis", which no letter uses). Known words are
-pyspellchecker's English word list (in the `ocr` extra) with the lexicon's drug names and the known
-state and specialty names: words a letter uses that no list knows (a compounded product's brand,
-"Synapryn") have no known word near them and stay as read. Digital letters never come here.
+"l", "y" for "v"), to a common word or one the letter uses elsewhere ("Holter", a monitor no list
+knows, is one confusion from the rare "bolter"), and for a word under five letters only to one the
+letter uses elsewhere, since "sai" could be many; then, for a word long enough that one edit seldom
+leads to two words, by one edit of any kind to a word the letter itself uses elsewhere ("umbar":
+"lumbar", read right in the rationale; a medical word no list knows, "myositis", is one edit from
+"myosotis", which no letter uses). Known words are pyspellchecker's English word list (in the `ocr`
+extra) with the lexicon's drug names and the known state and specialty names: words a letter uses
+that no list knows (a compounded product's brand, "Synapryn") have no known word near them and stay
+as read. Digital letters never come here.
 """
 
 from __future__ import annotations
@@ -23,24 +25,37 @@ from imrdb import patterns as p
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 MIN_EDIT_LENGTH = 5  # shorter words are one edit from too many others for a single one to mean much
 MAX_CONFUSIONS = 2  # "employcc": two letters of a like shape misread in one word
+# How often (in pyspellchecker's counts) a word must occur in English to be taken for a misread word
+# that the letter does not use elsewhere: "female" 56,744, "comprehensive" 2,641; not "bolter" (50),
+# which "Holter" (a monitor no list knows) is one confusion from.
+COMMON_WORD_COUNT = 500
 
 
 @functools.lru_cache(maxsize=1)
-def known_words() -> frozenset[str]:
-    """Lower-case words taken as spelt right; empty without pyspellchecker (no word is then corrected)."""
+def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(known, common): lower-case words taken as spelt right, and those of them common enough (or the
+    lexicon's and the known names') to be taken for a misread word the letter does not use elsewhere.
+    Both empty without pyspellchecker (no word is then corrected)."""
     try:
         from spellchecker import SpellChecker
     except ImportError:
-        return frozenset()
+        return frozenset(), frozenset()
     from imrdb.enrich.lexicon import load_lexicon
     from imrdb.parse import known_names
 
-    words = set(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+    frequency = SpellChecker(language="en", distance=1).word_frequency.dictionary
+    ours: set[str] = set()
     names = [*load_lexicon().drugs, *(entry.generic for entry in load_lexicon().drugs.values()),
              *known_names("states"), *known_names("specialties")]
     for name in names:
-        words.update(p.WORD_LETTERS.findall(name.lower()))
-    return frozenset(words)
+        ours.update(p.WORD_LETTERS.findall(name.lower()))
+    common = {word for word, count in frequency.items() if count >= COMMON_WORD_COUNT}
+    return frozenset(frequency.keys() | ours), frozenset(common | ours)
+
+
+def known_words() -> frozenset[str]:
+    """Lower-case words taken as spelt right (see _word_lists)."""
+    return _word_lists()[0]
 
 
 def _confused(word: str) -> set[str]:
@@ -92,7 +107,7 @@ def correct_word(word: str, used: frozenset[str] | set[str] = frozenset()) -> st
         return None  # "EMGINCS", "PTn": an abbreviation or a mixed reading, not a word misread
     if any(lower.endswith(ending) and lower[:-len(cut)] in known for ending, cut in p.WORD_ENDINGS.items()):
         return None  # a known word's plural or past ("opioids", "entrapments"): no list has them all
-    found = _confused(lower) & (known if len(lower) >= MIN_EDIT_LENGTH else used)
+    found = _confused(lower) & ((_word_lists()[1] | used) if len(lower) >= MIN_EDIT_LENGTH else used)
     if len(found) != 1 and len(lower) >= MIN_EDIT_LENGTH and not word.isupper() and not _two_words(lower, known):
         found = _one_edit(lower) & used
     if len(found) != 1:

@@ -350,6 +350,7 @@ WORDS = [
     ("NSAID", {"said"}, None),
     ("EMGINCS", set(), None),
     ("myositis", set(), None),
+    ("Holter", set(), None),
     ("Ihave", {"have"}, None),
     ("L6mg", set(), None),
 ]
