@@ -32,14 +32,14 @@ COMMON_WORD_COUNT = 500
 
 
 @functools.lru_cache(maxsize=1)
-def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+def _word_lists() -> tuple[set[str], frozenset[str]]:
     """(known, common): lower-case words taken as spelt right, and those of them common enough (or the
     lexicon's and the known names') to be taken for a misread word the letter does not use elsewhere.
-    Both empty without pyspellchecker (no word is then corrected)."""
+    Both empty without pyspellchecker (no word is then corrected). Neither is to be changed."""
     try:
         from spellchecker import SpellChecker
     except ImportError:
-        return frozenset(), frozenset()
+        return set(), frozenset()
     from imrdb.enrich.lexicon import load_lexicon
     from imrdb.parse import known_names
 
@@ -49,12 +49,14 @@ def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
              *known_names("states"), *known_names("specialties")]
     for name in names:
         ours.update(p.WORD_LETTERS.findall(name.lower()))
-    common = {word for word, count in frequency.items() if count >= COMMON_WORD_COUNT}
-    return frozenset(frequency.keys() | ours), frozenset(common | ours)
+    common = frozenset(ours.union(word for word, count in frequency.items() if count >= COMMON_WORD_COUNT))
+    ours.update(frequency)  # built in place and not copied: a worker's memory peaks here
+    del frequency
+    return ours, common
 
 
-def known_words() -> frozenset[str]:
-    """Lower-case words taken as spelt right (see _word_lists)."""
+def known_words() -> set[str]:
+    """Lower-case words taken as spelt right (see _word_lists); not to be changed."""
     return _word_lists()[0]
 
 
@@ -85,12 +87,12 @@ def _one_edit(word: str) -> set[str]:
             | {left + letter + right for left, right in splits for letter in ALPHABET})
 
 
-def _two_words(word: str, known: frozenset[str]) -> bool:
+def _two_words(word: str, known: set[str]) -> bool:
     """Whether `word` is two known words run together ("Ihave", "developinga"): then no edit of it is sure."""
     return any(_a_word(word[:index], known) and _a_word(word[index:], known) for index in range(1, len(word)))
 
 
-def _a_word(part: str, known: frozenset[str]) -> bool:
+def _a_word(part: str, known: set[str]) -> bool:
     # the list has short words no letter uses ("um"): a word under three letters must be a common one
     return part in p.SHORT_WORDS if len(part) < 3 else part in known
 
@@ -107,7 +109,8 @@ def correct_word(word: str, used: frozenset[str] | set[str] = frozenset()) -> st
         return None  # "EMGINCS", "PTn": an abbreviation or a mixed reading, not a word misread
     if any(lower.endswith(ending) and lower[:-len(cut)] in known for ending, cut in p.WORD_ENDINGS.items()):
         return None  # a known word's plural or past ("opioids", "entrapments"): no list has them all
-    found = _confused(lower) & ((_word_lists()[1] | used) if len(lower) >= MIN_EDIT_LENGTH else used)
+    common = _word_lists()[1] if len(lower) >= MIN_EDIT_LENGTH else frozenset()
+    found = {reading for reading in _confused(lower) if reading in common or reading in used}
     if len(found) != 1 and len(lower) >= MIN_EDIT_LENGTH and not word.isupper() and not _two_words(lower, known):
         found = _one_edit(lower) & used
     if len(found) != 1:
