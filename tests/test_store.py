@@ -279,6 +279,24 @@ def test_long_values_are_compressed_with_lz4_where_the_server_has_it(postgres_ur
     assert methods == ({"lz4"} if has_lz4 else {"pglz"})  # every letter's text is long enough to be compressed
 
 
+def test_refresh_statistics_analyzes_every_table_an_ingest_writes_on_postgresql(postgres_url):
+    """The planner's statistics cover the source files and replacements too: a re-ingest looks every file
+    up in source_files by its hash, which a freshly loaded table without statistics can plan badly."""
+    from imrdb.ingest import ingest
+
+    ingest([SAMPLES], postgres_url, workers=1)
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            analyzed = dict(connection.exec_driver_sql(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()").all())
+    finally:
+        engine.dispose()
+    tables = ("cases", "disputed_items", "guideline_citations", "reviewers", "source_files", "case_replacements")
+    assert {table: analyzed.get(table) for table in tables} == dict.fromkeys(tables, True)
+
+
 # -- which driver errors are the machine's, not imrdb's ----------------------------------------
 # Each row makes a real error on a real database; outside_failure tells the owner's problems (one
 # line, the run stops) from the ones the store handles itself (retry a lock, a constraint).

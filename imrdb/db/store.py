@@ -578,7 +578,7 @@ class Store:
             if self.dialect == "sqlite":
                 connection.exec_driver_sql("ANALYZE")
             else:
-                for table in (cases, disputed_items, guideline_citations, reviewers):
+                for table in (cases, disputed_items, guideline_citations, reviewers, source_files, case_replacements):
                     connection.exec_driver_sql(f"ANALYZE {table.name}")
 
 
