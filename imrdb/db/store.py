@@ -71,7 +71,7 @@ def _lock_letters(connection: Connection, letter_hashes: Sequence[str]) -> None:
     ingesting copies of one letter that has no case number then queue, and the second sees the first's case
     (a duplicate) instead of storing a second one; a letter with a case number queues on that number's unique
     index instead. SQLite needs none: its writers take the database's one write lock at BEGIN."""
-    keys = [int(letter_hash[:8], 16) - 2**31 for letter_hash in letter_hashes]  # 32 bits of the hash, as an int4
+    keys = [int(digest[:8], 16) - 2**31 for digest in letter_hashes]  # 32 bits of each hash, as an int4
     if keys:
         connection.execute(_LOCK_LETTERS, {"lock_class": LETTER_LOCK_CLASS, "keys": keys})
 
@@ -587,6 +587,27 @@ class Store:
         connection.execute(delete(guideline_citations).where(guideline_citations.c.disputed_item_id.in_(item_ids)))
         if rows:
             self._insert(connection, guideline_citations, rows, want_ids=False)
+
+    def refresh_letter_hashes(self, connection: Connection, case_ids: Sequence[int]) -> int:
+        """After these cases' rows were re-derived (`imrdb reprocess`): the files their stored letters came
+        from take the hash of the facts as stored now, what this imrdb computes for a copy of the letter,
+        so that a copy from another file is still known for a duplicate (for a letter without a case number,
+        the only way it is). Files of versions a case no longer holds keep theirs. Returns files updated."""
+        if not case_ids:
+            return 0
+        facts = _stored_facts(connection, case_ids)
+        current = (select(source_files.c.case_id, source_files.c.letter_sha256).distinct()
+                   .join(cases, (cases.c.id == source_files.c.case_id) & (cases.c.source_sha256 == source_files.c.sha256))
+                   .where(source_files.c.letter_sha256.is_not(None)))
+        updates = [{"b_case": row.case_id, "b_old": row.letter_sha256, "b_new": letter_hash(facts[row.case_id])}
+                   for row in _in_chunks(connection, current, source_files.c.case_id, case_ids)]
+        updates = [change for change in updates if change["b_old"] != change["b_new"]]
+        if updates:
+            connection.execute(update(source_files)
+                               .where(source_files.c.case_id == bindparam("b_case"),
+                                      source_files.c.letter_sha256 == bindparam("b_old"))
+                               .values(letter_sha256=bindparam("b_new")), updates)
+        return len(updates)
 
     def refresh_statistics(self) -> None:
         """Planner statistics after a batch of writes, so faceted pages use the covering indexes.
