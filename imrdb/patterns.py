@@ -532,6 +532,9 @@ OCR_HEADER_LABEL_WORDS = {
     "decision_date": "Decision Date:", "ur_denial_date": "UR Denial Date:", "priority": "Priority:",
     "application_received": "Application", "received": "Received:",
 }
+# A label read only in part: the words no other label begins with ("Date of —— 11/09/2016", its "Injury:" lost in
+# the table's shading). Taken only when read (almost) exactly: a lone "Date:" of another label is never one.
+OCR_HEADER_LABEL_PREFIXES = {"date_of_injury": "Date of"}
 # A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
 # with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
 # A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
@@ -541,8 +544,8 @@ OCR_DATE = re.compile(r"(?<![\w/])([0-9OoIlS]{1,2})\s?[/(-]-?\s?([0-9OoIlS]{1,2}
 # Letters OCR takes for digits, in a value that must be all digits.
 OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "|": "1",
                             "S": "5", "s": "5", "B": "8", "Z": "2"})
-# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037".
-OCR_CASE_NUMBER = re.compile(r"\bC\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", its C read as a copyright sign ("©M17-0011543").
+OCR_CASE_NUMBER = re.compile(r"(?:\bC|©)\s?M\s?([0-9OoIl|]{2})\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 
@@ -568,7 +571,7 @@ LEADING_GUIDELINES_WORD = re.compile(r"^Guidelines?\b")
 
 # OCR'd headers (imrdb/parse.py): what was read where a case number should be ("CMl6-02I3O37"),
 # the words of the header, and what is left of a word for comparing it with a label.
-OCR_CASE_NUMBER_START = re.compile(r"\bC\s?M\S{0,12}")
+OCR_CASE_NUMBER_START = re.compile(r"(?:\bC|©)\s?M\S{0,12}")
 OCR_WORD = re.compile(r"\S+")
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".
