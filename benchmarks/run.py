@@ -218,7 +218,7 @@ def ensure_copies(pdf_dir: Path, folder: Path, count: int) -> Path:
             data = path.read_bytes()
             for copy, tail in enumerate([b"", b"\n", b"\n%%EOF\n"]):
                 (folder / f"{path.stem}-{copy}.pdf").write_bytes(data + tail)
-            (folder / f"{path.stem}-export.txt").write_text(text_of(data, "pdf", str(path))[0])
+            (folder / f"{path.stem}-export.txt").write_text(text_of(data, "pdf", str(path)).text)
         marker.touch()
     return folder
 

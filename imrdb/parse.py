@@ -183,6 +183,7 @@ def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
 
 
 LABEL_MATCH = 75  # rapidfuzz ratio from which words of the OCR'd header are taken for a label ("DCaie Assigned": 80)
+LABEL_PREFIX_MATCH = 90  # ... for a label read only in part (p.OCR_HEADER_LABEL_PREFIXES): "Date of", not "Date:" (80)
 
 
 def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
@@ -203,6 +204,13 @@ def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
                 score = fuzz.ratio("".join(word for _, _, word in run), wanted)
                 if score >= LABEL_MATCH:
                     candidates.append((score, field, first, count))
+    for field, prefix in p.OCR_HEADER_LABEL_PREFIXES.items():  # a label read only in part, read (almost) exactly
+        wanted, count = p.NON_LETTER.sub("", prefix.lower()), len(prefix.split())
+        for first in range(len(words) - count + 1):
+            run = words[first: first + count]
+            score = fuzz.ratio("".join(word for _, _, word in run), wanted)
+            if score >= LABEL_PREFIX_MATCH and not any(character.isdigit() for character in flat[run[0][0]:run[-1][1]]):
+                candidates.append((score - 1, field, first, count))  # the whole label, where read, comes first
     found: dict[str, tuple[int, int]] = {}
     used: set[int] = set()
     for score, field, first, count in sorted(candidates, key=lambda candidate: -candidate[0]):

@@ -634,6 +634,9 @@ OCR_HEADER_LABEL_WORDS = {
     "decision_date": "Decision Date:", "ur_denial_date": "UR Denial Date:", "priority": "Priority:",
     "application_received": "Application", "received": "Received:",
 }
+# A label read only in part: the words no other label begins with ("Date of —— 11/09/2016", its "Injury:" lost in
+# the table's shading). Taken only when read (almost) exactly: a lone "Date:" of another label is never one.
+OCR_HEADER_LABEL_PREFIXES = {"date_of_injury": "Date of"}
 # A date as OCR reads it: digits, or the letters taken for them (O for 0, l or I for 1, S for 5),
 # with spaces around the slashes. Not within a longer run of digits ("10/23/20186" is no date).
 # A separator can be misread as "(" ("01(10/2017") or gain a stray mark ("11/01/-2016"), and can be
@@ -691,7 +694,7 @@ LEADING_GUIDELINES_WORD = re.compile(r"^Guidelines?\b")
 
 # OCR'd headers (imrdb/parse.py): what was read where a case number should be ("CMl6-02I3O37"),
 # the words of the header, and what is left of a word for comparing it with a label.
-OCR_CASE_NUMBER_START = re.compile(r"\bC\s?M\S{0,12}")
+OCR_CASE_NUMBER_START = re.compile(r"(?:\bC|[©€])\s?M\S{0,12}")
 OCR_WORD = re.compile(r"\S+")
 OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
 NON_LETTER = re.compile(r"[^a-z]")

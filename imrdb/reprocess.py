@@ -143,6 +143,7 @@ def _rederive_citations(connection, store: Store, item_ids: list[int], report: R
             fresh_rows += [{**fresh, "position": position, "disputed_item_id": item_id, "case_id": rows[0].case_id}
                            for position, fresh in enumerate(after, start=1)]
     store.replace_citations(connection, changed_items, fresh_rows)
+    store.refresh_letter_hashes(connection, sorted({by_item[item_id][0].case_id for item_id in changed_items}))
     report.items_recited += len(changed_items)
 
 

@@ -79,9 +79,12 @@ def test_coverage_and_unmapped_commands(tmp_path):
 def test_reprocess_rederives_stored_citations_on_both_backends(db_url):
     """A database written by the citation reader of before (two guidelines in one row, ODG chapters as
     written) is fixed from its stored texts alone, and a second run changes nothing."""
-    from sqlalchemy import create_engine, delete, insert, select
+    from sqlalchemy import create_engine, delete, insert, select, update
 
     from imrdb.db.models import guideline_citations as g
+    from imrdb.db.models import source_files as f
+    from imrdb.db.store import _stored_facts
+    from imrdb.rows import letter_hash
 
     ingest([SAMPLES], db_url, workers=1)
     engine = create_engine(db_url)
@@ -101,6 +104,10 @@ def test_reprocess_rederives_stored_citations_on_both_backends(db_url):
             {"disputed_item_id": item_id, "case_id": case_id, "position": position, "role": "imr_reviewer",
              "source": source, "text": text, "guideline": guideline, "year": 2004, "topic": topic}
             for position, (source, text, guideline, topic) in enumerate(old_rows, start=1)])
+        # an older imrdb hashed the letter's facts with the citation texts it had split
+        old_hash = letter_hash(_stored_facts(connection, [case_id])[case_id])
+        connection.execute(update(f).where(f.c.case_id == case_id).values(letter_sha256=old_hash))
+        others = connection.execute(select(f.c.path, f.c.letter_sha256).where(f.c.case_id != case_id)).all()
     report = reprocess(db_url)
     assert report.items_recited == 1 and report.citations_after == report.citations_before + 1
     with engine.connect() as connection:
@@ -113,6 +120,11 @@ def test_reprocess_rederives_stored_citations_on_both_backends(db_url):
         (3, "ODG", "Low Back", None, "Preoperative testing, general")]
     assert rows[1].text == "Chronic Pain Medical Treatment 2009, Section(s): Epidural steroid injections (ESIs)"
     assert {row.case_id for row in rows} == {case_id}
+    with engine.connect() as connection:  # the letter's file takes the hash of the facts as stored now
+        now_hash = letter_hash(_stored_facts(connection, [case_id])[case_id])
+        assert connection.execute(select(f.c.letter_sha256).where(f.c.case_id == case_id)).scalars().all() == [now_hash]
+        assert connection.execute(select(f.c.path, f.c.letter_sha256).where(f.c.case_id != case_id)).all() == others
+    assert now_hash != old_hash
     engine.dispose()
     assert reprocess(db_url).items_recited == 0
 

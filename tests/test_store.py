@@ -263,6 +263,51 @@ def test_a_concurrent_writers_conflict_in_copy_is_retried(postgres_url, second, 
             engine.dispose()
 
 
+def _waits_on_a_letter_lock(engine, application_name: str) -> bool:
+    with engine.connect() as connection:
+        return bool(connection.execute(text(
+            "select count(*) from pg_stat_activity where application_name = :name "
+            "and wait_event_type = 'Lock' and query like '%pg_advisory_xact_lock%'"), {"name": application_name}
+        ).scalar_one())
+
+
+def test_two_machines_storing_copies_of_a_letter_without_a_case_number_make_one_case(postgres_url):
+    """No case number, no unique index to queue on: the second writer waits on the first's lock on the
+    letter, then sees the first's case and counts its copy a duplicate, instead of storing a second case."""
+    from imrdb.db.store import DUPLICATE
+
+    first = copy.deepcopy(next(letter for letter in sample_letters() if letter.case_number))
+    first.case["case_number"] = None  # a letter whose case number could not be read
+    first.reviewer = None
+    first.letter_sha256 = letter_hash(first.facts())
+    other_file = copy.deepcopy(first)  # the same letter from another file: other bytes, the same facts
+    other_file.case["source_sha256"], other_file.case["source_path"] = "e" * 64, "copy/of/the-letter.pdf"
+    assert other_file.letter_sha256 == first.letter_sha256
+    name = f"imrdb_copy_{uuid.uuid4().hex[:8]}"
+    engines = [make_engine(postgres_url), make_engine(f"{postgres_url}&application_name={name}"),
+               make_engine(postgres_url)]
+    try:
+        migrate(engines[0])
+        outcomes: list = []
+        with engines[0].begin() as connection:
+            assert Store(engines[0])._write(connection, [first], None) == [INGESTED]
+            racer = threading.Thread(target=lambda: outcomes.extend(Store(engines[1]).write_batch([other_file], [], None)))
+            racer.start()
+            deadline = time.monotonic() + 30
+            while not _waits_on_a_letter_lock(engines[2], name):
+                assert time.monotonic() < deadline, "the second writer did not wait for the first"
+                time.sleep(0.02)
+        racer.join(timeout=60)
+        assert outcomes == [DUPLICATE]
+        with engines[2].connect() as watching:
+            assert watching.execute(text("select count(*) from cases")).scalar_one() == 1
+            sources = watching.execute(text("select path, outcome from source_files order by id")).all()
+        assert sources == [(first.source_path, INGESTED), ("copy/of/the-letter.pdf", DUPLICATE)]
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
 def test_long_values_are_compressed_with_lz4_where_the_server_has_it(postgres_url):
     write(postgres_url, variant_letters(_awkward_text))
     engine = make_engine(postgres_url)
@@ -277,6 +322,24 @@ def test_long_values_are_compressed_with_lz4_where_the_server_has_it(postgres_ur
     finally:
         engine.dispose()
     assert methods == ({"lz4"} if has_lz4 else {"pglz"})  # every letter's text is long enough to be compressed
+
+
+def test_refresh_statistics_analyzes_every_table_an_ingest_writes_on_postgresql(postgres_url):
+    """The planner's statistics cover the source files and replacements too: a re-ingest looks every file
+    up in source_files by its hash, which a freshly loaded table without statistics can plan badly."""
+    from imrdb.ingest import ingest
+
+    ingest([SAMPLES], postgres_url, workers=1)
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            analyzed = dict(connection.exec_driver_sql(
+                "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE schemaname = current_schema()").all())
+    finally:
+        engine.dispose()
+    tables = ("cases", "disputed_items", "guideline_citations", "reviewers", "source_files", "case_replacements")
+    assert {table: analyzed.get(table) for table in tables} == dict.fromkeys(tables, True)
 
 
 # -- which driver errors are the machine's, not imrdb's ----------------------------------------

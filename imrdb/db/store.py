@@ -59,6 +59,23 @@ class KnownFile:
     size: int
 
 
+LETTER_LOCK_CLASS = 73_114_102  # the first key of imrdb's per-letter advisory locks on PostgreSQL (see _lock_letters)
+# Each key once, in ascending order (OFFSET 0 keeps the sort below the locking): two writers locking overlapping
+# sets take them in the same order, so neither can hold one the other waits for while waiting for one it holds.
+_LOCK_LETTERS = text("SELECT pg_advisory_xact_lock(:lock_class, key) FROM "
+                     "(SELECT DISTINCT key FROM unnest(CAST(:keys AS integer[])) AS key ORDER BY key OFFSET 0) AS keys")
+
+
+def _lock_letters(connection: Connection, letter_hashes: Sequence[str]) -> None:
+    """PostgreSQL: hold a lock on each of these letters (by hash) until the transaction ends. Two machines
+    ingesting copies of one letter that has no case number then queue, and the second sees the first's case
+    (a duplicate) instead of storing a second one; a letter with a case number queues on that number's unique
+    index instead. SQLite needs none: its writers take the database's one write lock at BEGIN."""
+    keys = [int(digest[:8], 16) - 2**31 for digest in letter_hashes]  # 32 bits of each hash, as an int4
+    if keys:
+        connection.execute(_LOCK_LETTERS, {"lock_class": LETTER_LOCK_CLASS, "keys": keys})
+
+
 def _in_chunks(connection: Connection, statement, column, values: Sequence) -> Iterator:
     """Rows of `statement` where `column` is one of `values`, asked 500 values at a time."""
     values = list(dict.fromkeys(values))
@@ -279,6 +296,8 @@ class Store:
             self._compress_with_lz4(connection)
         files = _stored_files(connection, [letter.sha256 for letter in letters] + [file.sha256 for file in known])
         fresh = [letter for letter in letters if letter.sha256 not in files]
+        if self.dialect == "postgresql":
+            _lock_letters(connection, [letter.letter_sha256 for letter in fresh if not letter.case_number])
         stored_letters = _stored_letters(connection, [letter.letter_sha256 for letter in fresh])
         numbers = list({letter.case_number for letter in fresh
                         if letter.case_number and letter.letter_sha256 not in stored_letters})
@@ -569,6 +588,27 @@ class Store:
         if rows:
             self._insert(connection, guideline_citations, rows, want_ids=False)
 
+    def refresh_letter_hashes(self, connection: Connection, case_ids: Sequence[int]) -> int:
+        """After these cases' rows were re-derived (`imrdb reprocess`): the files their stored letters came
+        from take the hash of the facts as stored now, what this imrdb computes for a copy of the letter,
+        so that a copy from another file is still known for a duplicate (for a letter without a case number,
+        the only way it is). Files of versions a case no longer holds keep theirs. Returns files updated."""
+        if not case_ids:
+            return 0
+        facts = _stored_facts(connection, case_ids)
+        current = (select(source_files.c.case_id, source_files.c.letter_sha256).distinct()
+                   .join(cases, (cases.c.id == source_files.c.case_id) & (cases.c.source_sha256 == source_files.c.sha256))
+                   .where(source_files.c.letter_sha256.is_not(None)))
+        updates = [{"b_case": row.case_id, "b_old": row.letter_sha256, "b_new": letter_hash(facts[row.case_id])}
+                   for row in _in_chunks(connection, current, source_files.c.case_id, case_ids)]
+        updates = [change for change in updates if change["b_old"] != change["b_new"]]
+        if updates:
+            connection.execute(update(source_files)
+                               .where(source_files.c.case_id == bindparam("b_case"),
+                                      source_files.c.letter_sha256 == bindparam("b_old"))
+                               .values(letter_sha256=bindparam("b_new")), updates)
+        return len(updates)
+
     def refresh_statistics(self) -> None:
         """Planner statistics after a batch of writes, so faceted pages use the covering indexes.
 
@@ -578,7 +618,7 @@ class Store:
             if self.dialect == "sqlite":
                 connection.exec_driver_sql("ANALYZE")
             else:
-                for table in (cases, disputed_items, guideline_citations, reviewers):
+                for table in (cases, disputed_items, guideline_citations, reviewers, source_files, case_replacements):
                     connection.exec_driver_sql(f"ANALYZE {table.name}")
 
 
