@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from imrdb.db.engine import database_url, make_engine, make_reader, migrate
 from imrdb.db.store import DUPLICATE, INGESTED, REPLACED, UNCHANGED, FailedFile, KnownFile, Store, known_hashes
 from imrdb.errors import DatabaseUnavailable, LetterError, SourceError
-from imrdb.parse import check_doubtful, parse_letter
+from imrdb.parse import check_doubtful, check_reread, parse_letter
 from imrdb.rows import LetterRows, drug_name_rows, letter_rows
 from imrdb.sources import (DEFAULT_MAX_BYTES, SourceFile, find_letter_files, ocr_warning, read_bytes, sha256_of,
                            text_of, text_path)
@@ -80,6 +80,7 @@ def parse_file(path: str, source_format: str, sha256: str, data: bytes,
         letter = parse_letter(source.text, source.format, path)
         if source.ocr is not None:
             check_doubtful(letter, source.ocr.doubtful)
+            check_reread(letter, source.ocr.rereads)
             if (warning := ocr_warning(source.ocr)) is not None:
                 letter.warnings.append(warning)
         return letter_rows(letter, source, len(data))

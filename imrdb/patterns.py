@@ -696,6 +696,8 @@ LEADING_GUIDELINES_WORD = re.compile(r"^Guidelines?\b")
 # the words of the header, and what is left of a word for comparing it with a label.
 OCR_CASE_NUMBER_START = re.compile(r"(?:\bC|[©€])\s?M\S{0,12}")
 OCR_WORD = re.compile(r"\S+")
+# Marks a word read alone from its crop can carry at either end: a speck or a rule's remnant ("CM17-0021656_").
+OCR_WORD_MARKS = " _|.,;:'\"`~-—–"
 OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".

@@ -55,6 +55,7 @@ class OcrReading:
     page_count: int  # of the PDF's pages
     mixed: bool  # other pages had a text layer of their own
     doubtful: tuple[tuple[str, float], ...] = ()  # words with digits read with low confidence (ocr.OcrPage)
+    rereads: tuple[tuple[str, tuple[str, ...]], ...] = ()  # case numbers read again from their crops (ocr.OcrPage)
 
 
 LOW_OCR_CONFIDENCE = 80.0  # mean word confidence under which a letter's OCR'd pages are worth a look
@@ -209,7 +210,7 @@ def _read_scans(document, pages: list[str], scans: list[int], path: Path | str,
         raise SourceError(f"{which} {len(pages)} page(s) are scans without a text layer and {reason}: "
                           f"{ocr.INSTALL_HINT}", str(path))
     mixed = any(text.strip() for index, text in enumerate(pages) if index not in scans)
-    confidences, doubtful = [], []
+    confidences, doubtful, rereads = [], [], []
     for index in scans:
         page = document[index]
         reading = ocr.read_page(page)
@@ -217,10 +218,11 @@ def _read_scans(document, pages: list[str], scans: list[int], path: Path | str,
         pages[index] = reading.text
         confidences.append(reading.confidence)
         doubtful += reading.doubtful
+        rereads += reading.rereads
         if on_ocr_page is not None:
             on_ocr_page()
     return OcrReading(ocr.engine_name(), round(sum(confidences) / len(confidences), 1),
-                      tuple(index + 1 for index in scans), len(pages), mixed, tuple(doubtful))
+                      tuple(index + 1 for index in scans), len(pages), mixed, tuple(doubtful), tuple(rereads))
 
 
 def decode_text(data: bytes, path: Path | str = "") -> str:

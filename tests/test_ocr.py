@@ -17,7 +17,7 @@ import pytest
 from imrdb import ocr
 from imrdb.clean import clean_ocr, fix_label, normalize
 from imrdb.letter import Letter, Reviewer
-from imrdb.parse import check_dates, check_doubtful, check_reviewer, parse_letter, read_ocr_header
+from imrdb.parse import check_dates, check_doubtful, check_reread, check_reviewer, parse_letter, read_ocr_header
 from tests.conftest import ROOT, sample
 
 OCR_MISSING = ocr.missing()
@@ -356,6 +356,52 @@ def test_header_values_read_with_low_confidence_are_warned():
 
 
 # -- words put right (imrdb.spelling): real misreadings from the scans, and words that stay ---------
+
+# The case number as read on the page, and read again from its crop at ocr.REREAD_SCALES: Tesseract's
+# readings of the dev letters' scans (benchmarks/make_scans.py).
+REREADS = [
+    # grey CM17-0001749: the page misread a digit at confidence 77, both crops read it right
+    ("CM17-0001748", ("CM17-0001749", "CM17-0001749"),
+     ["case_number CM17-0001748 was read by OCR as CM17-0001749 from its own crop, enlarged: check it against the file"]),
+    # fax CM17-0021656: the same, the crops with a speck after them
+    ("CM17-0021658", ("CM17-0021656 _", "CM17-0021656_"),
+     ["case_number CM17-0021658 was read by OCR as CM17-0021656 from its own crop, enlarged: check it against the file"]),
+    # fax CM17-0005924: here the page was right and the crops wrong; the page's stays, doubted all the same
+    ("CM17-0005924", ("CM17-0005024", "CM17-0005024"),
+     ["case_number CM17-0005924 was read by OCR as CM17-0005024 from its own crop, enlarged: check it against the file"]),
+    # agreeing readings, a mark before one of them (grey CM16-0213037): nothing to say
+    ("CM16-0213037", ("_CM16-0213037", "CM16-0213037"), []),
+    # one crop read no case number (grey CM17-0008519), or the two disagree: no doubt is shown either way
+    ("CM17-0008519", ("", "CM17-0008519"), []),
+    ("CM17-0020243", ("CM17-0020243", "CM17-0020248"), []),
+]
+
+
+@pytest.mark.parametrize("page, crops, warnings", REREADS)
+def test_a_case_number_read_otherwise_from_its_own_crop_is_warned(page, crops, warnings):
+    letter = Letter(case_number=page.strip("_"))
+    check_reread(letter, ((page, crops),))
+    assert letter.case_number == page.strip("_") and letter.warnings == warnings
+
+
+@needs_ocr
+def test_the_case_number_is_read_again_from_its_crop(scanned_seed):
+    """The real engine on the seed letter's own scan: its case number read on the page and again from its
+    crop at both scales, all three the letter's, so no warning."""
+    from imrdb.patterns import OCR_WORD_MARKS
+    from imrdb.sources import text_of
+
+    folder, _, text = scanned_seed
+    source = text_of((folder / "seed-scan.pdf").read_bytes(), "pdf", str(folder / "seed-scan.pdf"))
+    number = parse_letter(text, "text").case_number
+    assert number and len(source.ocr.rereads) >= 1
+    page, crops = source.ocr.rereads[0]
+    assert len(crops) == len(ocr.REREAD_SCALES)
+    assert {reading.strip(OCR_WORD_MARKS) for reading in (page, *crops)} == {number}
+    letter = parse_letter(source.text, source.format)
+    check_reread(letter, source.ocr.rereads)
+    assert letter.case_number == number and not [w for w in letter.warnings if "own crop" in w]
+
 
 WORDS = [
     # letters of a like shape misread: "c" for "e", "y" for "v", "u" for "a"
