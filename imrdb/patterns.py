@@ -595,26 +595,6 @@ OCR_GARBLED_CONCLUSION = re.compile(
 OCR_UNREAD_DECISION = re.compile(
     r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
     re.MULTILINE)
-# A heading whose colon was lost, known by the previous item's concluding sentence on the line before
-# ("... is not medically necessary.\nPantoprazole sodium 20mg sai Upheld"): its decision word read right,
-# and not after "was" or "been" (prose: "the decision was Upheld").
-OCR_HEADING_AFTER_CONCLUSION = re.compile(
-    r"(?P<before>medically\s+necessary\.[ \t]*\n\s*)(?P<heading>[^\n:]{3,300}?[^\s:])(?<!\bwas)(?<!\bwere)(?<!\bbeen)(?<!\bbe)"
-    r"[ \t]+(?P<word>Upheld|Overturned)[ \t]*$",
-    re.MULTILINE)
-# A rationale's closing "medically necessary." with its last word misread ("is not medically wae",
-# "medically epey:"), known by the heading that ends with a decision on the next line: put right (when
-# the word is no known word), so the heading starts after it.
-OCR_GARBLED_CONCLUSION = re.compile(
-    r"\bmedically[ \t]+(?P<word>[a-z]{2,6})[.,:;]?[ \t]*(?=\n\s*[^\n]*:[ \t]*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
-# A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
-# "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
-# that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
-# heading's own colon), and the item's first label on the next line. Parsing takes the decision
-# from the item's rationale.
-OCR_UNREAD_DECISION = re.compile(
-    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
-    re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
 # Labels that begin a line, as Tesseract may misread them ("Claims Adininistrator guidellne:",
