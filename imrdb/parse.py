@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,23 +195,12 @@ def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
              for match in p.OCR_WORD.finditer(flat)]
     candidates = []
     for field, label in p.OCR_HEADER_LABEL_WORDS.items():
-        wanted = p.NON_LETTER.sub("", label.lower())
         size = len(label.split())
-        for count in range(max(1, size - 1), size + 2):
-            for first in range(len(words) - count + 1):
-                run = words[first: first + count]
-                if any(any(character.isdigit() for character in flat[start:end]) for start, end, _ in run):
-                    continue
-                score = fuzz.ratio("".join(word for _, _, word in run), wanted)
-                if score >= LABEL_MATCH:
-                    candidates.append((score, field, first, count))
+        candidates += [(score, field, first, count) for score, first, count in
+                       _runs_like(words, flat, label, range(max(1, size - 1), size + 2), LABEL_MATCH)]
     for field, prefix in p.OCR_HEADER_LABEL_PREFIXES.items():  # a label read only in part, read (almost) exactly
-        wanted, count = p.NON_LETTER.sub("", prefix.lower()), len(prefix.split())
-        for first in range(len(words) - count + 1):
-            run = words[first: first + count]
-            score = fuzz.ratio("".join(word for _, _, word in run), wanted)
-            if score >= LABEL_PREFIX_MATCH and not any(character.isdigit() for character in flat[run[0][0]:run[-1][1]]):
-                candidates.append((score - 1, field, first, count))  # the whole label, where read, comes first
+        candidates += [(score - 1, field, first, count) for score, first, count in  # the whole label comes first
+                       _runs_like(words, flat, prefix, (len(prefix.split()),), LABEL_PREFIX_MATCH)]
     found: dict[str, tuple[int, int]] = {}
     used: set[int] = set()
     for score, field, first, count in sorted(candidates, key=lambda candidate: -candidate[0]):
@@ -219,6 +209,20 @@ def find_ocr_labels(flat: str) -> dict[str, tuple[int, int]]:
             found[field] = (words[first][0], words[first + count - 1][1])
             used |= span
     return found
+
+
+def _runs_like(words: list[tuple[int, int, str]], flat: str, label: str, counts, least: int) -> Iterator[tuple]:
+    """(score, first word, word count) of each run of `counts` consecutive words, none with a digit,
+    whose letters are at least `least` like the label's (rapidfuzz ratio)."""
+    wanted = p.NON_LETTER.sub("", label.lower())
+    for count in counts:
+        for first in range(len(words) - count + 1):
+            run = words[first: first + count]
+            if any(character.isdigit() for character in flat[run[0][0]:run[-1][1]]):
+                continue
+            score = fuzz.ratio("".join(word for _, _, word in run), wanted)
+            if score >= least:
+                yield score, first, count
 
 
 def read_ocr_header(header: str, letter: Letter) -> None:
