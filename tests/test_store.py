@@ -199,13 +199,14 @@ def _changed(letter: LetterRows) -> LetterRows:
     return changed
 
 
-def _waits_on_a_lock(engine, application_name: str) -> bool:
-    """Whether that application's COPY into cases waits on another transaction's lock (a fresh
-    transaction each time: pg_stat_activity is a snapshot per transaction)."""
+def _waits_on_a_lock(engine, application_name: str, query: str = "COPY cases%") -> bool:
+    """Whether that application's statement (`query`, a LIKE pattern: by default its COPY into cases) waits
+    on another transaction's lock (a fresh transaction each time: pg_stat_activity is a snapshot per transaction)."""
     with engine.connect() as connection:
         return bool(connection.execute(text(
             "select count(*) from pg_stat_activity where application_name = :name "
-            "and wait_event_type = 'Lock' and query like 'COPY cases%'"), {"name": application_name}).scalar_one())
+            "and wait_event_type = 'Lock' and query like :query"), {"name": application_name, "query": query}
+        ).scalar_one())
 
 
 RACES = {  # what the second writer sends while the first writer's transaction holds the case -> its outcome
@@ -263,14 +264,6 @@ def test_a_concurrent_writers_conflict_in_copy_is_retried(postgres_url, second, 
             engine.dispose()
 
 
-def _waits_on_a_letter_lock(engine, application_name: str) -> bool:
-    with engine.connect() as connection:
-        return bool(connection.execute(text(
-            "select count(*) from pg_stat_activity where application_name = :name "
-            "and wait_event_type = 'Lock' and query like '%pg_advisory_xact_lock%'"), {"name": application_name}
-        ).scalar_one())
-
-
 def test_two_machines_storing_copies_of_a_letter_without_a_case_number_make_one_case(postgres_url):
     """No case number, no unique index to queue on: the second writer waits on the first's lock on the
     letter, then sees the first's case and counts its copy a duplicate, instead of storing a second case."""
@@ -294,7 +287,7 @@ def test_two_machines_storing_copies_of_a_letter_without_a_case_number_make_one_
             racer = threading.Thread(target=lambda: outcomes.extend(Store(engines[1]).write_batch([other_file], [], None)))
             racer.start()
             deadline = time.monotonic() + 30
-            while not _waits_on_a_letter_lock(engines[2], name):
+            while not _waits_on_a_lock(engines[2], name, query="%pg_advisory_xact_lock%"):
                 assert time.monotonic() < deadline, "the second writer did not wait for the first"
                 time.sleep(0.02)
         racer.join(timeout=60)
