@@ -13,6 +13,8 @@ import glob
 import os
 from dataclasses import dataclass
 
+from imrdb import patterns as p
+
 OCR_DPI = 300  # Tesseract reads body text best with capitals ~30 px tall; 300 dpi gives that
 SMOOTHING = 1.2  # Gaussian blur radius, in pixels at 300 dpi (see prepare)
 # Tesseract's own threads only compete with the other workers for the cores: one each
@@ -83,8 +85,6 @@ class Tesseract:
     def read(self, image) -> OcrPage:
         import tesserocr
 
-        from imrdb.patterns import OCR_CASE_NUMBER
-
         prepared = prepare(image) if self.preprocess else image
         self.api.SetImage(prepared)
         text = self.api.GetUTF8Text()
@@ -93,7 +93,7 @@ class Tesseract:
             value, confidence = (word.GetUTF8Text(tesserocr.RIL.WORD) or "").strip(), word.Confidence(tesserocr.RIL.WORD)
             if confidence < DOUBTFUL_WORD and any(character.isdigit() for character in value):
                 doubtful.append((value, round(confidence, 1)))
-            if OCR_CASE_NUMBER.search(value):
+            if p.OCR_CASE_NUMBER.search(value):
                 case_numbers.append((value, word.BoundingBox(tesserocr.RIL.WORD)))
         confidence = float(self.api.MeanTextConf())
         rereads = tuple((value, self.reread(prepared, box)) for value, box in case_numbers)
