@@ -562,12 +562,18 @@ def read_ocr_patient(letter: Letter, text: str) -> None:
 def ocr_heading_fixer(letter: Letter, text: str):
     """For an OCR'd letter's item headings: each word misread that `imrdb.spelling` can put right put
     right ("MRI of the umbar spine", "The original reauest"), before the heading is read, with a warning."""
-    from imrdb.spelling import correct_words, join_split_words, letter_words
+    from imrdb.spelling import Copies, correct_words, join_split_words, letter_words
 
     used = letter_words(text)
+    copies = Copies(text)
 
     def fix(heading: str, position: int) -> str:
-        heading, changes = join_split_words(heading)
+        heading, changes, doubts = copies.agree(heading)
+        for read, elsewhere in doubts:
+            letter.warnings.append(f"item {position} heading: {read!r} read by OCR, where the letter says it "
+                                   f"again {elsewhere!r}: check it against the file")
+        heading, joined = join_split_words(heading)
+        changes += joined
         heading, corrected = correct_words(heading, used)
         changes += corrected
         for pattern, replace in _OCR_HEADING_MARKS_FIXES:

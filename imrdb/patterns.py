@@ -639,6 +639,13 @@ OCR_LETTERS = re.compile(r"[A-Za-z]+")
 # ... and for joining a word OCR split, a slash may follow ("decompr ession/acromioplasty").
 OCR_WORD_PART = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'-])")
 WORD_LETTERS = re.compile(r"[a-z]+")
+# A heading read again elsewhere in its letter (imrdb.spelling.Copies): a word without the marks it can
+# carry at either end in one place and not in another ('the request for "EMG/NCS of the bilateral upper
+# extremities" is', "{nerve conduction velocity)"), and the shape of a word that is a number, dose or quantity as letters print them ("150mg", "#60",
+# "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
+OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
+NON_ALPHANUMERIC = re.compile(r"[\W_]+")
+OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)
 # The words of one or two letters taken as words where OCR ran two words together ("Ihave").
 SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if", "in", "is", "it", "me", "my",
                          "no", "of", "on", "or", "so", "to", "up", "us", "we"})

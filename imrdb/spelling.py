@@ -19,6 +19,9 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+from collections import Counter, defaultdict
+
+from rapidfuzz.distance import Levenshtein
 
 from imrdb import patterns as p
 
@@ -29,6 +32,17 @@ MAX_CONFUSIONS = 2  # "employcc": two letters of a like shape misread in one wor
 # that the letter does not use elsewhere: "female" 56,744, "comprehensive" 2,641; not "bolter" (50),
 # which "Holter" (a monitor no list knows) is one confusion from.
 COMMON_WORD_COUNT = 500
+# A heading is taken as read again where as many of its words, in order, are as this leaves: at most
+# MOST_WORDS_OTHER of them read otherwise, and at most a third; a heading of fewer than MIN_COPY_WORDS
+# words is too short to tell its copies from words that merely look alike.
+MIN_COPY_WORDS = 3
+MOST_WORDS_OTHER = 2
+# A word read otherwise in a copy is the same word misread when it is as long give or take
+# MOST_LETTERS_OTHER letters and that many edits from it, and at most a third of its letters
+# ("Jambar" for "lumbar": 2 edits; "buaterel" for "bilateral": 3), not a shorter word that begins alike
+# ("lumbosacral" and "lumbar": 5).
+MOST_LETTERS_OTHER = 3
+MANY_TIMES = 3  # a known word read in a heading where copies read another, known too, this often: theirs (Copies._taken)
 
 
 @functools.lru_cache(maxsize=1)
@@ -157,3 +171,138 @@ def letter_words(text: str) -> frozenset[str]:
     """The known words (lower-case) a letter's text uses."""
     known = known_words()
     return frozenset(word for word in p.WORD_LETTERS.findall(text.lower()) if word in known)
+
+
+class Copies:
+    """A letter's words, for reading each of its OCR'd headings against the other places the letter says
+    the same words: a rationale's 'the request for "Cyclobenzaprine 5% in cream base 240g" is not
+    medically necessary', a summary's 'non-certified the request for EMG-NCS of the bilateral upper
+    extremities'. OCR misreads a word in one place and not in another. A copy is a run of the letter's
+    words as long as the heading's, all but one or two of them (at most a third) the heading's, in
+    order; where a heading's word is read otherwise there, near it (MOST_LETTERS_OTHER), the copy's is
+    taken when the heading's is no known word and the copy's is, or is read more often ("Jambar":
+    "lumbar", "buaterel": "bilateral"; see _taken). Where both are known words or numbers as long
+    ("130mg" against "150mg", "Are" against "Arc"), which one OCR misread is not known: the heading stays
+    as read, with a warning. Never a word the letter does not print: only its copies'."""
+
+    def __init__(self, text: str) -> None:
+        self.words = text.split()
+        self.keys = [_copy_key(word) for word in self.words]
+        self.at: dict[str, list[int]] = defaultdict(list)
+        for index, key in enumerate(self.keys):
+            if key:
+                self.at[key].append(index)
+
+    def agree(self, heading: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
+        """`heading` with each word its copies put right put right; the (read, taken) pairs; and the
+        (read, read elsewhere) pairs of known words its copies read otherwise, left as read."""
+        spans = [match.span() for match in p.OCR_WORD.finditer(heading)]
+        words = [heading[start:end] for start, end in spans]
+        keys = [_copy_key(word) for word in words]
+        count = len(words)
+        if count < MIN_COPY_WORDS:
+            return heading, [], []
+        starts: Counter = Counter()
+        for index, key in enumerate(keys):
+            for at in self.at.get(key, ()):
+                if at >= index:
+                    starts[at - index] += 1
+        most_other = min(MOST_WORDS_OTHER, count // 3)
+        read_there: dict[int, Counter] = defaultdict(Counter)
+        for start, same in starts.items():
+            if same == count or count - same > most_other or start + count > len(self.words):
+                continue
+            for index in range(count):
+                if self.keys[start + index] != keys[index]:
+                    read_there[index][_core(self.words[start + index])] += 1
+        changes, doubts, pieces, last = [], [], [], 0
+        for index in sorted(read_there):
+            word = words[index]
+            core = _core(word)
+            near = [(copies, self.times(copy), copy) for copy, copies in read_there[index].items()
+                    if _misread_for(core, copy)]
+            if not near:
+                continue
+            near.sort(reverse=True)
+            if len(near) > 1 and near[0][:2] == near[1][:2]:
+                continue  # copies that read it two ways as often ("EMG-NCS", "EMG/NCS" once each): none is sure
+            _, times, copy = near[0]
+            if self._taken(core, copy, times):
+                right = word.replace(core, _in_case_of(copy, core), 1)
+                changes.append((word, right))
+                start, end = spans[index]
+                pieces += [heading[last:start], right]
+                last = end
+            elif well_formed(core) and well_formed(copy) and len(core) == len(copy):
+                doubts.append((word, copy))  # "130mg" and "150mg", "Are" and "Arc"; not "points" and "Point"
+        return "".join(pieces) + heading[last:], changes, doubts
+
+
+    def times(self, word: str) -> int:
+        """How many times the letter reads `word` (its marks aside, in any case)."""
+        return len(self.at.get(word.lower(), ()))
+
+    def _taken(self, word: str, copy: str, times: int) -> bool:
+        """Whether a heading's `word` is taken for a copy's `copy`, which the letter reads `times` times:
+        - the heading's is no known word and the copy's is ("crear": "cream"), or the letter reads the
+          copy's more often ("acremioplasty" once: "acromioplasty", which no list knows, five times);
+        - both are known words of as many letters and the heading's is read nowhere else, the copy's
+          MANY_TIMES or more, and no common word ("RCE" once, "FCE" four times; not "Arc" once and
+          "are" forty times). Never a number: "#90" in the heading and "#60" three times in the summary
+          may both be printed so."""
+        read = self.times(word)
+        if not well_formed(word):
+            return well_formed(copy) or (times >= 2 and times > read)
+        return (copy.isalpha() and well_formed(copy) and len(copy) == len(word) and read <= 1
+                and times >= MANY_TIMES and copy.lower() not in _word_lists()[1])
+
+
+def _misread_for(word: str, copy: str) -> bool:
+    """Whether `word` may be `copy` misread: near it (MOST_LETTERS_OTHER), and not the same letters and
+    digits with other marks between them ("EMG/NCS" and "EMG-NCS": neither is a misreading)."""
+    if not word or not copy or p.NON_ALPHANUMERIC.sub("", word).lower() == p.NON_ALPHANUMERIC.sub("", copy).lower():
+        return False
+    most = min(MOST_LETTERS_OTHER, max(1, len(copy) // 3))
+    return abs(len(word) - len(copy)) <= most and Levenshtein.distance(word.lower(), copy.lower()) <= most
+
+
+def _core(word: str) -> str:
+    """A word without the marks at its ends ('"EMG/NCS', "{nerve", "240g\"")."""
+    core = p.OCR_WORD_CORE.search(word)
+    return core[0] if core else ""
+
+
+def _copy_key(word: str) -> str:
+    return _core(word).lower()
+
+
+def well_formed(word: str) -> bool:
+    """Whether an OCR'd word (its marks stripped) is one a letter prints: each part of it between
+    hyphens and slashes a known word (or its plural or past), an abbreviation of two to five capitals
+    ("EMG", "PTT") or a number, dose or quantity ("150mg", "#60"); or, hyphens left out, a known word."""
+    parts = [part for part in re.split(r"[/-]", word) if part]
+    if len(parts) > 1 and "/" not in word and "".join(parts).lower() in known_words():
+        return True  # "Pre-operative": no list has "pre", but "preoperative"
+    return bool(parts) and all(_a_printed_part(part) for part in parts)
+
+
+def _a_printed_part(part: str) -> bool:
+    if p.OCR_WELL_FORMED_NUMBER.fullmatch(part):
+        return True
+    if not part.isalpha() or not part.isascii():
+        return False
+    if part.isupper() and 2 <= len(part) <= 5:
+        return True
+    lower, known = part.lower(), known_words()
+    return lower in known or any(lower.endswith(ending) and lower[:-len(cut)] in known
+                                 for ending, cut in p.WORD_ENDINGS.items())
+
+
+def _in_case_of(copy: str, word: str) -> str:
+    """A copy's word in the case of the heading's ("custom" for "Cuntom": "Custom"); one with capitals
+    inside ("EMG/NCS") as the copy has it."""
+    if not (copy.islower() or copy.istitle()):
+        return copy
+    if word.isupper() and len(word) > 1:
+        return copy.upper()
+    return copy.capitalize() if word[:1].isupper() else copy.lower()

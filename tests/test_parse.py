@@ -655,6 +655,17 @@ def test_every_dev_fact_agrees(dev_facts, parsed_dev_letters):
     assert problems == {}
 
 
+def test_dev_letters_read_as_ocr_keep_every_fact(dev_facts, parsed_dev_letters):
+    """The text of a letter printed right, parsed as an OCR'd letter is: no check or correction for OCR's
+    errors (header, names, spelling, a heading's copies) changes a fact."""
+    problems = {}
+    for case, (text, _) in parsed_dev_letters.items():
+        differences = _compare(case, letter_facts(parse_letter(text, "pdf-ocr")), dev_facts[case])
+        if differences:
+            problems[case] = differences
+    assert len(parsed_dev_letters) == 60 and problems == {}
+
+
 def to_double_spaced(text: str) -> str:
     """The style of seeds 000-002: no header, hard-wrapped lines each followed by a blank line."""
     body = text[text.index("HOW THE IMR"):]
