@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,8 @@ def parse_normalized(text: str, path: str | None = None, ocr: bool = False) -> L
         check_ocr_age(letter)
     if ocr and (letter.patient_age is None or letter.patient_sex is None):
         read_ocr_patient(letter, text)
+    if ocr and (letter.patient_age is None or letter.patient_sex is None):
+        read_ocr_patient_loosely(letter)
     letter.items = read_items(sections.issues, path, ocr_heading_fixer(letter, text) if ocr else None,
                               letter.warnings if ocr else None)
     if ocr:
@@ -557,6 +560,48 @@ def read_ocr_patient(letter: Letter, text: str) -> None:
         if getattr(letter, field) is None and getattr(read, field) is not None:
             setattr(letter, field, getattr(read, field))
             letter.warnings.append(f"patient {what} read from the summary taking OCR's {how}")
+
+
+def read_ocr_patient_loosely(letter: Letter) -> None:
+    """Age and sex from an OCR'd summary's first "<age> year old <sex>" whatever OCR made of its words
+    (p.OCR_AGE_SEX_LOOSE: "a 24 yeat old male", "a 34-yedr-old male", "a 60 year old mile", "a4 year old
+    male"), where the readings before found nothing: the age where no letter or mark is glued to it
+    (in "a4", a digit is lost), the sex where the word after "old" is one edit from one word for it;
+    each with a warning."""
+    summary = letter.case_summary
+    match = p.OCR_AGE_SEX_LOOSE.search(summary)
+    exact = p.AGE_SEX.search(summary)
+    if match is None or (exact is not None and exact.start() < match.start(2)):
+        return  # the phrase read right comes first: the readings before had it
+    glued, digits, _, _, word = match.groups()
+    phrase = match[0].rstrip(" ,")
+    if letter.patient_age is None:
+        if glued:
+            letter.warnings.append(f"patient age read by OCR as {phrase!r}: a digit may be misread, left out")
+        elif 0 < int(digits) < 120:
+            letter.patient_age = int(digits)
+            letter.warnings.append(f"patient age read by OCR as {phrase!r}: taken as {digits}")
+    sex = _sex_word(word or "")
+    if letter.patient_sex is None and sex is not None:
+        letter.patient_sex = sex
+        letter.warnings.append(f"patient sex read by OCR as {phrase!r}: taken as {sex}")
+
+
+def _sex_word(word: str) -> str | None:
+    """"male" or "female" for a word that is one, or is one edit from just one of its words ("mule", "femalc",
+    "malé": accents aside)."""
+    from rapidfuzz.distance import Levenshtein
+
+    lower = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode().replace("rn", "m")
+    if lower in p.FEMALE_WORDS:
+        return "female"
+    if lower in p.MALE_WORDS:
+        return "male"
+    if len(lower) < 4:
+        return None
+    near = {sex for sex, words in (("female", p.FEMALE_WORDS), ("male", p.MALE_WORDS))
+            for known in words if len(known) >= 4 and Levenshtein.distance(lower, known) <= 1}
+    return near.pop() if len(near) == 1 else None
 
 
 def ocr_heading_fixer(letter: Letter, text: str):

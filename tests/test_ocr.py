@@ -614,6 +614,46 @@ PATIENTS = [
 ]
 
 
+# The phrase's every word as OCR may read it (fax scans): read loosely where the readings before found nothing.
+PATIENTS_READ_LOOSELY = [
+    ("The injured worker is a 24 yeat old male with a date of injury on | 1-09-2016, The injured", 24, "male",
+     ["patient age read by OCR as '24 yeat old male': taken as 24",
+      "patient sex read by OCR as '24 yeat old male': taken as male"]),
+    ("The applicant is a 34-yedr-old male who has filed a claim for chronic low back pain (LBP)", 34, "male",
+     ["patient age read by OCR as '34-yedr-old male': taken as 34",
+      "patient sex read by OCR as '34-yedr-old male': taken as male"]),
+    ("This case involves a now 39-yéar-old male with a history of an occupational claim from", 39, "male",
+     ["patient age read by OCR as '39-yéar-old male': taken as 39",
+      "patient sex read by OCR as '39-yéar-old male': taken as male"]),
+    # the age read right, the sex word one edit from "male"
+    ("The'injured worker is a 60 year old mile, who sustained an industrial injury on 10-25-2016. The", 60, "male",
+     ["patient sex read by OCR as '60 year old mile': taken as male"]),
+    ("This case involves a now 39-yeur-old mule with a, history of an occupational claim from", 39, "male",
+     ["patient age read from the summary taking OCR's 'yeur' as 'year'",
+      "patient sex read by OCR as '39-yeur-old mule': taken as male"]),
+    # a letter glued to the age: a digit of it lost ("a4" for 41), so the sex alone
+    ("This is a4 year old male with a date of injury on 10-11-2016,,A review of the medical records", None, "male",
+     ["patient age read by OCR as 'a4 year old male': a digit may be misread, left out",
+      "patient sex read by OCR as 'a4 year old male': taken as male"]),
+    ("This is a4] your.old malé with a date of injury on 10-11-2016. A review of the medical records", None, "male",
+     ["patient age read by OCR as 'a4] your.old malé': a digit may be misread, left out",
+      "patient sex read by OCR as 'a4] your.old malé': taken as male"]),
+    # what stays unread: a word after "old" that is no word for a sex, a phrase read right coming first
+    ("The injured worker is a 24 yeat old worker with a date of injury", 24, None,
+     ["patient age read by OCR as '24 yeat old worker': taken as 24"]),
+    ("The injured worker is a 51 year old, who was 3 yeat old mule in 1968", 51, None, []),
+]
+
+
+@pytest.mark.parametrize("summary, age, sex, warnings", PATIENTS_READ_LOOSELY)
+def test_patient_read_loosely_where_nothing_else_reads_it(summary, age, sex, warnings):
+    letter = parse_letter(f"CLINICAL CASE SUMMARY\n{summary}\nIMR ISSUES, DECISIONS AND RATIONALES\n"
+                          "MRI of the lumbar spine: Upheld\nDecision rationale: It is not medically necessary.",
+                          "pdf-ocr")
+    assert (letter.patient_age, letter.patient_sex) == (age, sex)
+    assert [warning for warning in letter.warnings if warning.startswith("patient")] == warnings
+
+
 def test_an_age_glued_to_a_mark_ocr_reads_for_a_digit_is_left_out():
     from imrdb.parse import check_ocr_age, read_patient
 
