@@ -720,7 +720,7 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     for index, (decision_start, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
         item = DisputedItem(position=len(items) + 1, description="", decision=decision.capitalize())
-        heading = unwrap(headings[index])
+        heading = unwrap(headings[index] if ocr_warnings is None else _after_specks(headings[index]))
         read_heading(fix_heading(heading, item.position) if fix_heading else heading, item)
         read_item_body(body, labels_after[index + 1], end, item)
         if not decision:  # OCR could not read it: the rationale's conclusion says it, or the item is left out
@@ -736,6 +736,16 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     if not any(item.rationale for item in items):
         raise ParseError("letter has decisions but no rationale ('Decision rationale:' missing)", path)
     return items
+
+
+def _after_specks(heading: str) -> str:
+    """An OCR'd heading without the lines ahead of it that hold no word of four letters (specks a scan
+    left after the last rationale or the section's first line: "' ' a\nCustom touch back heat therapy
+    pad", "7\nRight Shoulder Arthroscopy ..."): a heading wraps only a full line, which has one."""
+    lines = heading.lstrip("\n").split("\n")
+    while len(lines) > 1 and not p.OCR_LONG_WORD.search(lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def decision_lines(body: str) -> list[tuple[int, int, str]]:

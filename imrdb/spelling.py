@@ -186,7 +186,7 @@ class Copies:
     as read, with a warning. Never a word the letter does not print: only its copies'."""
 
     def __init__(self, text: str) -> None:
-        self.words = text.split()
+        self.words = (p.HYPHEN_BREAK.sub("-", text) if "-\n" in text else text).split()  # "Pre-\noperative"
         self.keys = [_copy_key(word) for word in self.words]
         self.at: dict[str, list[int]] = defaultdict(list)
         for index, key in enumerate(self.keys):
@@ -202,6 +202,14 @@ class Copies:
         count = len(words)
         if count < MIN_COPY_WORDS:
             return heading, [], []
+        changes: list[tuple[str, str]] = []
+        if len(keys[0]) <= 1 and self._said_without(keys[1:], keys[0]):
+            # a speck before the heading read as a character ("7 Deprizine (unknown quantity)"), which the
+            # letter's copies of the rest do not have: "Deprizine (unknown quantity)"
+            changes.append((f"{words[0]} {words[1]}", words[1]))
+            heading, spans, words, keys = heading[spans[1][0]:], spans[1:], words[1:], keys[1:]
+            spans = [(start - spans[0][0], end - spans[0][0]) for start, end in spans]
+            count -= 1
         starts: Counter = Counter()
         for index, key in enumerate(keys):
             for at in self.at.get(key, ()):
@@ -215,7 +223,9 @@ class Copies:
             for index in range(count):
                 if self.keys[start + index] != keys[index]:
                     read_there[index][_core(self.words[start + index])] += 1
-        changes, doubts, pieces, last = [], [], [], 0
+        doubts: list[tuple[str, str]] = []
+        pieces: list[str] = []
+        last = 0
         for index in sorted(read_there):
             word = words[index]
             core = _core(word)
@@ -237,6 +247,12 @@ class Copies:
                 doubts.append((word, copy))  # "130mg" and "150mg", "Are" and "Arc"; not "points" and "Point"
         return "".join(pieces) + heading[last:], changes, doubts
 
+
+    def _said_without(self, keys: list[str], before: str) -> bool:
+        """Whether the letter says the words of `keys` (two or more), in order, somewhere not after `before`."""
+        return len(keys) >= 2 and any(
+            self.keys[at: at + len(keys)] == keys and (at == 0 or self.keys[at - 1] != before)
+            for at in self.at.get(keys[0], ()))
 
     def times(self, word: str) -> int:
         """How many times the letter reads `word` (its marks aside, in any case)."""

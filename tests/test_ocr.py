@@ -550,6 +550,13 @@ COPIES = [
     ("Associated surgical service: Are sling", 'the requested "Associated surgical service: Arc sling" is not',
      "Associated surgical service: Are sling",
      ["item 1 heading: 'Are' read by OCR, where the letter says it again 'Arc': check it against the file"]),
+    # a speck read as a character before the heading, which the copies of the rest do not have
+    ("7 Deprizine (unknown quantity)",
+     'Given the above, the request for "Deprizine (unknown quantity)" is not medically necessary.',
+     "Deprizine (unknown quantity)", ["item 1 heading: '7 Deprizine' read by OCR, taken as 'Deprizine'"]),
+    ("7 Pre-operative EKG", 'As such, the requested "Pre-\noperative EKG" is not medically necessary.',
+     "Pre-operative EKG", ["item 1 heading: '7 Pre-operative' read by OCR, taken as 'Pre-operative'"]),
+    ("2 Lidoderm patches", "the request for 2 Lidoderm patches is not medically necessary.", "2 Lidoderm patches", []),
     # what a digital letter has and stays: another word that begins alike, a hyphen left out, other marks,
     # another item's words, a plural, a heading too short to tell its copies
     ("MRI of the lumbosacral spine without contrast, 1.5 Tesla or higher only",
@@ -722,10 +729,11 @@ def test_reviewer_names_checked(specialties, states, want_specialties, want_stat
     assert found == warnings
 
 
-@pytest.mark.parametrize("speck", [": ", "© "])
+@pytest.mark.parametrize("speck", [": ", "© ", "7\n", "' ' a\n", "_ .\n' "])
 def test_a_speck_before_a_heading_is_not_part_of_the_description(speck):
     # ": MRI of the right knee", '" Retrospective CT scan ...', ". CT scan of abdomen", "© Ketoprofen 20% in
-    # cream base 240g": specks OCR read before headings
+    # cream base 240g": specks OCR read before headings; a line of them ("7\nRight Shoulder Arthroscopy",
+    # "' ' a\nCustom touch back heat therapy pad")
     text = normalize(sample("003").read_text(), "markdown")
     heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
     assert heading in text
