@@ -653,6 +653,7 @@ WORD_LETTERS = re.compile(r"[a-z]+")
 # "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
 OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
+OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")
 OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)
 # The words of one or two letters taken as words where OCR ran two words together ("Ihave").
 SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if", "in", "is", "it", "me", "my",

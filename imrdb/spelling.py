@@ -183,7 +183,9 @@ class Copies:
     taken when the heading's is no known word and the copy's is, or is read more often ("Jambar":
     "lumbar", "buaterel": "bilateral"; see _taken). Where both are known words or numbers as long
     ("130mg" against "150mg", "Are" against "Arc"), which one OCR misread is not known: the heading stays
-    as read, with a warning. Never a word the letter does not print: only its copies'."""
+    as read, with a warning. A mark after a word of the heading that no copy has is a speck ("Bupropion
+    HCL, 150mg #90"), and so is a character before it that the copies of the rest lack ("7 Deprizine").
+    Never a word the letter does not print: only its copies'."""
 
     def __init__(self, text: str) -> None:
         self.words = (p.HYPHEN_BREAK.sub("-", text) if "-\n" in text else text).split()  # "Pre-\noperative"
@@ -217,15 +219,25 @@ class Copies:
                     starts[at - index] += 1
         most_other = min(MOST_WORDS_OTHER, count // 3)
         read_there: dict[int, Counter] = defaultdict(Counter)
+        marked = Counter()  # of each word with a mark after it (not the last), the copies with it too
+        unmarked = Counter()  # ... and without
         for start, same in starts.items():
-            if same == count or count - same > most_other or start + count > len(self.words):
+            if start + count > len(self.words) or count - same > most_other:
                 continue
             for index in range(count):
+                there = self.words[start + index]
                 if self.keys[start + index] != keys[index]:
-                    read_there[index][_core(self.words[start + index])] += 1
+                    read_there[index][_core(there)] += 1
+                elif same == count and index < count - 1 and words[index][-1] in p.OCR_SPECK_MARKS:
+                    if there[-1] == words[index][-1]:
+                        marked[index] += 1
+                    elif _core(there) == there:
+                        unmarked[index] += 1
+        right = list(words)
         doubts: list[tuple[str, str]] = []
-        pieces: list[str] = []
-        last = 0
+        for index in unmarked:
+            if marked[index] <= 1:  # the heading's own place in the letter is one of the copies with it
+                right[index] = words[index][:-1]  # "Bupropion HCL, 150mg #90": a speck read as a comma
         for index in sorted(read_there):
             word = words[index]
             core = _core(word)
@@ -238,13 +250,15 @@ class Copies:
                 continue  # copies that read it two ways as often ("EMG-NCS", "EMG/NCS" once each): none is sure
             _, times, copy = near[0]
             if self._taken(core, copy, times):
-                right = word.replace(core, _in_case_of(copy, core), 1)
-                changes.append((word, right))
-                start, end = spans[index]
-                pieces += [heading[last:start], right]
-                last = end
+                right[index] = word.replace(core, _in_case_of(copy, core), 1)
             elif well_formed(core) and well_formed(copy) and len(core) == len(copy):
                 doubts.append((word, copy))  # "130mg" and "150mg", "Are" and "Arc"; not "points" and "Point"
+        pieces, last = [], 0
+        for index, (start, end) in enumerate(spans):
+            if right[index] != words[index]:
+                changes.append((words[index], right[index]))
+                pieces += [heading[last:start], right[index]]
+                last = end
         return "".join(pieces) + heading[last:], changes, doubts
 
 

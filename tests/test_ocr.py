@@ -550,6 +550,12 @@ COPIES = [
     ("Associated surgical service: Are sling", 'the requested "Associated surgical service: Arc sling" is not',
      "Associated surgical service: Are sling",
      ["item 1 heading: 'Are' read by OCR, where the letter says it again 'Arc': check it against the file"]),
+    # a speck after a word read as a mark that no copy has; a mark a copy has too stays
+    ("Bupropion HCL, 150mg #90", 'Given the above, the request for “Bupropion HCL 150mg #90" is not medically necessary.',
+     "Bupropion HCL 150mg #90", ["item 1 heading: 'HCL,' read by OCR, taken as 'HCL'"]),
+    ("Acupuncture 3 times a week for 2 weeks, neck, right hand and head",
+     "the request for Acupuncture 3 times a week for 2 weeks, neck, right hand and head is not medically necessary",
+     "Acupuncture 3 times a week for 2 weeks, neck, right hand and head", []),
     # a speck read as a character before the heading, which the copies of the rest do not have
     ("7 Deprizine (unknown quantity)",
      'Given the above, the request for "Deprizine (unknown quantity)" is not medically necessary.',
