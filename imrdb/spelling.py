@@ -219,7 +219,7 @@ class Copies:
                     starts[at - index] += 1
         most_other = min(MOST_WORDS_OTHER, count // 3)
         read_there: dict[int, Counter] = defaultdict(Counter)
-        marked = Counter()  # of each word with a mark after it (not the last), the copies with it too
+        marked = Counter()  # of each word with a mark after it (not the last), the exact copies with it too
         unmarked = Counter()  # ... and without
         for start, same in starts.items():
             if start + count > len(self.words) or count - same > most_other:
@@ -240,7 +240,7 @@ class Copies:
                 right[index] = words[index][:-1]  # "Bupropion HCL, 150mg #90": a speck read as a comma
         for index in sorted(read_there):
             word = words[index]
-            core = _core(word)
+            core = _core(word) or word  # "%": what OCR left of "5%"
             near = [(copies, self.times(copy), copy) for copy, copies in read_there[index].items()
                     if _misread_for(core, copy)]
             if not near:

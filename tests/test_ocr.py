@@ -550,6 +550,10 @@ COPIES = [
     ("Associated surgical service: Are sling", 'the requested "Associated surgical service: Arc sling" is not',
      "Associated surgical service: Are sling",
      ["item 1 heading: 'Are' read by OCR, where the letter says it again 'Arc': check it against the file"]),
+    # a number OCR lost of its unit ("%" for "5%")
+    ("Cyclobenzaprine % in cream base 240g",
+     'Given the above, the request for "Cyclobenzaprine 5% in cream base 240g" is not medically necessary.',
+     "Cyclobenzaprine 5% in cream base 240g", ["item 1 heading: '%' read by OCR, taken as '5%'"]),
     # a speck after a word read as a mark that no copy has; a mark a copy has too stays
     ("Bupropion HCL, 150mg #90", 'Given the above, the request for “Bupropion HCL 150mg #90" is not medically necessary.',
      "Bupropion HCL 150mg #90", ["item 1 heading: 'HCL,' read by OCR, taken as 'HCL'"]),
