@@ -149,6 +149,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_TRAILING_NOISE.sub("", text)
     text = p.OCR_MARK_AFTER_COLON.sub("", text)
     text = p.OCR_DOUBLE_STOP.sub(".", text)
+    text = p.OCR_PARAGRAPH_END_COMMA.sub(".", text)
     text = p.OCR_UNDERSCORE.sub(" ", p.OCR_UNDERSCORE_IN_WORD.sub("", text))
     text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
     text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)

@@ -710,7 +710,8 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     lowered = body.lower()
     for decision_start, decision_end, _ in decisions:
         labels = list(p.ITEM_LABEL.spans(body, previous_end, decision_start))
-        start = heading_start(body, previous_end, decision_start, lowered, labels)
+        start = heading_start(body, previous_end, decision_start, lowered, labels,
+                              p.SENTENCE_END if ocr_warnings is None else p.OCR_SENTENCE_END)
         starts.append(start)
         headings.append(body[start: decision_start])
         labels_after.append(labels)
@@ -761,7 +762,7 @@ def decision_lines(body: str) -> list[tuple[int, int, str]]:
 
 
 def heading_start(body: str, lower: int, decision_start: int, lowered: str | None = None,
-                  labels: list[tuple[int, re.Match]] | None = None) -> int:
+                  labels: list[tuple[int, re.Match]] | None = None, sentence_end: re.Pattern = p.SENTENCE_END) -> int:
     """Where the heading that ends at `decision_start` begins.
 
     It begins after the previous rationale's last sentence: after its concluding "... (not)
@@ -769,7 +770,8 @@ def heading_start(body: str, lower: int, decision_start: int, lowered: str | Non
     straight into a capital, or followed by a space and a capital in re-flowed text). A modified
     request's heading holds sentences of its own, so for one the search starts before
     "... was the original request.". `lowered` is body.lower() and `labels` the item labels between
-    `lower` and `decision_start`, when the caller has them.
+    `lower` and `decision_start`, when the caller has them; `sentence_end` is p.OCR_SENTENCE_END for
+    OCR'd text.
     """
     if labels is None:
         labels = list(p.ITEM_LABEL.spans(body, lower, decision_start))
@@ -779,19 +781,19 @@ def heading_start(body: str, lower: int, decision_start: int, lowered: str | Non
     # the previous rationale's concluding sentence ends before the heading, whatever the line breaks
     for conclusion in p.CONCLUSION_END.finditer(body, floor, decision_start, lowered):
         floor = conclusion.end()
-    start = _last_sentence_end(body, floor, decision_start)
+    start = _last_sentence_end(body, floor, decision_start, sentence_end)
     if p.MODIFIED_TAIL.match(body, start, decision_start):
         original = None
         for original in p.MODIFIED_ORIGINAL.finditer(body, floor, start):
             pass
         if original is not None:
-            start = _last_sentence_end(body, floor, original.start())
+            start = _last_sentence_end(body, floor, original.start(), sentence_end)
     return _skip_space(body, start, decision_start)
 
 
-def _last_sentence_end(body: str, lower: int, upper: int) -> int:
+def _last_sentence_end(body: str, lower: int, upper: int, sentence_end: re.Pattern = p.SENTENCE_END) -> int:
     start = lower
-    for end in p.SENTENCE_END.finditer(body, lower, upper):
+    for end in sentence_end.finditer(body, lower, upper):
         start = end.end()
     return start
 

@@ -322,11 +322,15 @@ DECISION_LINE = re.compile(r":[ ]?(Upheld|Overturned)[ ]?\.?[ ]?$", re.IGNORECAS
 # which the parser treats apart. Abbreviations and initials ("Dr. Lee", "J. Smith") are not ends.
 # Both kinds start at the stop itself, so the regex engine skips from stop to stop; the word before a
 # full stop is looked at behind it (with the stop).
-SENTENCE_END = re.compile(
+_SENTENCE_END = (
     r"""[.!?](?:["'”’)\]]?(?:[ \t]*\n|(?=[A-Z][a-z]))"""
     r"""|(?<=\.)(?<![A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bMrs\.)(?<!\bvs\.)(?<!\bNo\.)(?<!\bSt\.)"""
-    r"""(?<!\betc\.)(?<!\bapprox\.)["'”’)\]]?[ ](?=[A-Z0-9]))"""
+    r"""(?<!\betc\.)(?<!\bapprox\.)["'”’)\]]?[ ](?=[A-Z{digits}]))"""
 )
+SENTENCE_END = re.compile(_SENTENCE_END.format(digits="0-9"))
+# ... in OCR'd text, whose lines are the page's, a heading starts a line: a full stop and a space
+# before a number inside a line is a speck ("Cyclobenzaprine 5% in cream base. 240g: Upheld").
+OCR_SENTENCE_END = re.compile(_SENTENCE_END.format(digits=""))
 # Modified requests:
 #   "Norco 10/325mg #60 was the original request. Norco 10/325mg #25 was authorized by the Claims
 #    Administrator. The remaining IMR eligible portion of the original request, Norco 10/325mg #35 is"
@@ -572,6 +576,10 @@ OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _O
 OCR_MARK_AFTER_COLON = re.compile(r"(?<=:)[ \t]*[.,'`‘’\"“”]+[ \t]*$", re.MULTILINE)
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
 OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
+# A paragraph of prose (Tesseract ends one with a blank line) ends in a full stop: one that ends in a
+# comma had its stop misread ("... for weaning and terminating opioids for this patient, ,"), and
+# without it the next item's heading would run back into it.
+OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z]),(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’".
@@ -653,6 +661,7 @@ WORD_LETTERS = re.compile(r"[a-z]+")
 # "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
 OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
+OCR_HASH_READINGS = ("4", "H", "ff", "£")  # what OCR reads a quantity's "#" as ("Celecoxib 200mg 490")
 OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")
 OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)
 # The words of one or two letters taken as words where OCR ran two words together ("Ihave").

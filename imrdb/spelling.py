@@ -279,8 +279,11 @@ class Copies:
         - both are known words of as many letters and the heading's is read nowhere else, the copy's
           MANY_TIMES or more, and no common word ("RCE" once, "FCE" four times; not "Arc" once and
           "are" forty times). Never a number: "#90" in the heading and "#60" three times in the summary
-          may both be printed so."""
+          may both be printed so; but a quantity's "#" read as a digit or letter of its shape is one
+          ("Celecoxib 200mg 490" against "#90": p.OCR_HASH_READINGS)."""
         read = self.times(word)
+        if copy.startswith("#") and any(word == reading + copy[1:] for reading in p.OCR_HASH_READINGS):
+            return True
         if not well_formed(word):
             return well_formed(copy) or (times >= 2 and times > read)
         return (copy.isalpha() and well_formed(copy) and len(copy) == len(word) and read <= 1

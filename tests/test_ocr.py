@@ -29,6 +29,12 @@ IMRDB = [sys.executable, "-m", "imrdb.cli"]
 # -- cleaning: each line as Tesseract read it from a scan, and as the parser needs it ----------
 
 CLEANED_LINES = [
+    # a paragraph's full stop misread as a comma, before the blank line Tesseract ends a paragraph with;
+    # a comma ending a line inside a paragraph stays
+    ("appropriate method for weaning and terminating opioids for this patient, ,\n\nTabradol (unknown quantity): Upheld",
+     "appropriate method for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
+    ("Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair",
+     "Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair"),
     # misread labels
     ("Claims Adininistrator guidellne: Decision based on MTUS Low-Back Complaiﬁts 2004.",
      "Claims Administrator guideline: Decision based on MTUS Low-Back Complaifits 2004."),
@@ -550,6 +556,12 @@ COPIES = [
     ("Associated surgical service: Are sling", 'the requested "Associated surgical service: Arc sling" is not',
      "Associated surgical service: Are sling",
      ["item 1 heading: 'Are' read by OCR, where the letter says it again 'Arc': check it against the file"]),
+    # a quantity's "#" read as a digit of its shape; a number read otherwise in a copy stays, warned
+    ("Celecoxib 200mg 490", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
+     "Celecoxib 200mg #90", ["item 1 heading: '490' read by OCR, taken as '#90'"]),
+    ("Celecoxib 200mg #60", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
+     "Celecoxib 200mg #60",
+     ["item 1 heading: '#60' read by OCR, where the letter says it again '#90': check it against the file"]),
     # a number OCR lost of its unit ("%" for "5%")
     ("Cyclobenzaprine % in cream base 240g",
      'Given the above, the request for "Cyclobenzaprine 5% in cream base 240g" is not medically necessary.',
@@ -750,6 +762,18 @@ def test_a_speck_before_a_heading_is_not_part_of_the_description(speck):
     digital = parse_letter(text, "text")
     scanned = parse_letter(text.replace(heading, speck + heading), "pdf-ocr")
     assert [item.description for item in scanned.items] == [item.description for item in digital.items]
+
+
+def test_a_speck_read_as_a_full_stop_inside_a_heading_does_not_start_it():
+    # in OCR'd text a heading starts a line: a stop and a space before a number inside it are a speck
+    text = normalize(sample("003").read_text(), "markdown")
+    heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
+    read = text.replace(heading, "Cyclobenzaprine 5% in cream base. 240g: Upheld")
+    assert parse_letter(read, "pdf-ocr").items[0].description == "Cyclobenzaprine 5% in cream base. 240g"
+    from imrdb import patterns as p
+
+    # in re-flowed text a sentence may end there ("... medically necessary. 12 sessions of PT: Upheld")
+    assert p.SENTENCE_END.search("in cream base. 240g") and not p.OCR_SENTENCE_END.search("in cream base. 240g")
 
 
 def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
