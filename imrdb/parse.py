@@ -630,14 +630,18 @@ def ocr_heading_fixer(letter: Letter, text: str):
     return fix
 
 
-# What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of").
+# What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of",
+# "L4.5", "5 %", "#90)").
 _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
                             (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
                             (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""),
                             (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""),
                             (p.OCR_OPENING_QUOTE, lambda match: ""), (p.OCR_QTY_SEMICOLON, lambda match: ":"),
                             (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"),
-                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_MRI, lambda match: "MRI"))
+                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_MRI, lambda match: "MRI"),
+                            (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
+                            (p.OCR_CLOSE_PARENTHESIS_AT_END,
+                             lambda match: ")" if "(" in match.string[:match.start()] else ""))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:
@@ -645,6 +649,8 @@ def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple
     pieces, last = [], 0
     for match in pattern.finditer(text):
         right = replace(match)
+        if right == match[0]:
+            continue
         start = text.rfind(" ", 0, match.start()) + 1
         end = len(text) if (space := text.find(" ", match.end())) < 0 else space
         changes.append((text[start:end], text[start:match.start()] + right + text[match.end():end]))

@@ -552,6 +552,12 @@ OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # ... "S" read for the 5 of a spine level ("L4-5, LS-S1"), and "i" or "l" for the I of MRI ("MRi").
 OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
 OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
+# ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
+# decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), and a closing
+# parenthesis that ends a heading no parenthesis opens ("Two refills of Ibuprofen 600mg #90)").
+OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
+OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
+OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")  # a modified request's ends in "is"
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(

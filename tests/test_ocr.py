@@ -507,7 +507,16 @@ HEADINGS = [
      ["item 1 heading: 'MRi' read by OCR, taken as 'MRI'"]),
     ("Cyclobenzaprine 5%. in cream base 240g", {"description": "Cyclobenzaprine 5% in cream base 240g"},
      ["item 1 heading: '5%.' read by OCR, taken as '5%'"]),
-    # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed
+    ("Facet joint injections L4.5, L5-S1", {"description": "Facet joint injections L4-5, L5-S1"},
+     ["item 1 heading: 'L4.5,' read by OCR, taken as 'L4-5,'"]),
+    ("One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5 %/Dextromethorphan",
+     {"description": "One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan"},
+     ["item 1 heading: '5 %/Dextromethorphan' read by OCR, taken as '5%/Dextromethorphan'"]),
+    ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized by the Claims "
+     "Administrator. The remaining IMR eligible portion of the original request, Two refills of Ibuprofen 600mg #90) is",
+     {"description": "Two refills of Ibuprofen 600mg #90"}, ["item 1 heading: '#90)' read by OCR, taken as '#90'"]),
+    # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed,
+    # a parenthesis opened
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
     ("MRI of the LS spine", {"description": "MRI of the LS spine"}, []),
     ("Pre-op labs: CBC", {"description": "Pre-op labs: CBC"}, []),
@@ -515,6 +524,8 @@ HEADINGS = [
     ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
     ("Metformin 1,000mg #60", {"description": "Metformin 1,000mg #60"}, []),
     ("Request for 'Tapering' of opioids", {"description": "Request for 'Tapering' of opioids"}, []),
+    ("Functional capacity evaluation (FCE)", {"description": "Functional capacity evaluation (FCE)"}, []),
+    ("Flurbiprofen 20% cream 1.5 oz", {"description": "Flurbiprofen 20% cream 1.5 oz"}, []),
 ]
 
 
