@@ -143,6 +143,8 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = unicodedata.normalize("NFKC", text)  # the "fi" ligature Tesseract reads ("Complaiﬁts")
     text = "\n".join(p.OCR_PAGE_NUMBER.sub("", page) for page in text.split("\f"))
     text = p.OCR_BAR.sub(" ", text)
+    if "©" in text or "€" in text:
+        text = p.OCR_C_IN_CAPITALS.sub("C", text)
     text = p.SPACE_RUN.sub(" ", text.replace("\t", " "))
     text = p.OCR_MARKS_LINE.sub("", text)
     text = p.OCR_LEADING_NOISE.sub("", text)

@@ -258,10 +258,10 @@ OCR_DIGIT_LIKE = re.compile(r"[A-Za-z$!|§&]")
 OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 # The phrase as OCR may read every word of it ("a4 year old male", "a 24 yeat old male", "a 34-yedr-old male",
-# "a 60 year old mile", "39-yéar-old", "a4] your.old malé"): a mark or letter glued before the age, a word of "y" and two to four letters for
+# "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male"): a mark or letter glued before the age, a word of "y" and two to four letters for
 # "year", one of "o" and "d" for "old", and the next word (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])-]{0,3}(y[^\W\d_]{1,4})[\s.,'’-]{0,3}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~-]{0,3}(y[^\W\d_]{1,4})[\s.,'’-]{0,3}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )
@@ -567,6 +567,9 @@ OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
 OCR_PAGE_NUMBER = re.compile(r"\A\s*-?\s*\d{1,2}\s*-?[ \t]*\n|\n[ \t]*-?\s*\d{1,2}\s*-?\s*\Z")
 # A line's leading run of stray marks: ". . - : Received:", "~ The applicant", "“warrant imaging",
 # "' Priority:". Brackets, "#" and "$" are kept: a line can begin with them.
+# "©" or "€" read for the C of a word in capitals ("©LINICAL CASE SUMMARY"; a case number's "©M17" is
+# read as one by OCR_CASE_NUMBER, with its warning).
+OCR_C_IN_CAPITALS = re.compile(r"[©€](?=[A-Z]{2})")
 OCR_LEADING_NOISE = re.compile(r"^(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}[ \t]*)+(?=\S)", re.MULTILINE)
 # Stray marks after a line's last word: "Review determinations. '", "medically necessary. ' -",
 # "12004. | | | ,", and lone letters or pairs after its last sentence (a new sentence starts with a

@@ -35,6 +35,8 @@ CLEANED_LINES = [
      "appropriate method for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
     ("Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair",
      "Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair"),
+    # "©" read for the C of a word in capitals
+    ("‘ ©LINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     # misread labels
     ("Claims Adininistrator guidellne: Decision based on MTUS Low-Back Complaiﬁts 2004.",
      "Claims Administrator guideline: Decision based on MTUS Low-Back Complaifits 2004."),
@@ -665,6 +667,9 @@ PATIENTS_READ_LOOSELY = [
     ("This case involves a now 39-yéar-old male with a history of an occupational claim from", 39, "male",
      ["patient age read by OCR as '39-yéar-old male': taken as 39",
       "patient sex read by OCR as '39-yéar-old male': taken as male"]),
+    ("The applicant i is a 63- ~year-old male who has filed a claim for knee pain reportedly associated", 63, "male",
+     ["patient age read by OCR as '63- ~year-old male': taken as 63",
+      "patient sex read by OCR as '63- ~year-old male': taken as male"]),
     # the age read right, the sex word one edit from "male"
     ("The'injured worker is a 60 year old mile, who sustained an industrial injury on 10-25-2016. The", 60, "male",
      ["patient sex read by OCR as '60 year old mile': taken as male"]),
