@@ -631,7 +631,7 @@ def ocr_heading_fixer(letter: Letter, text: str):
 
 
 # What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of",
-# "L4.5", "5 %", "#90)").
+# "L4.5", "5 %", "#90)", "base.240g", "PT'T").
 _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
                             (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
                             (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""),
@@ -640,6 +640,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"),
                             (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_MRI, lambda match: "MRI"),
                             (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
+                            (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 

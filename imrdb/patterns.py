@@ -555,6 +555,10 @@ OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
 # decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), and a closing
 # parenthesis that ends a heading no parenthesis opens ("Two refills of Ibuprofen 600mg #90)").
+# ... a full stop read for the space between a word and a number ("cream base.240g"), an apostrophe
+# read between capitals ("PT/PT'T"),
+OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d)")
+OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
 OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")  # a modified request's ends in "is"

@@ -517,6 +517,10 @@ HEADINGS = [
     ("Ibuprofen 600mg #90 with 2 refill was the original request. Ibuprofen 600mg #90 was authorized by the Claims "
      "Administrator. The remaining IMR eligible portion of the original request, Two refills of Ibuprofen 600mg #90) is",
      {"description": "Two refills of Ibuprofen 600mg #90"}, ["item 1 heading: '#90)' read by OCR, taken as '#90'"]),
+    ("Cyclobenzaprine 5% in cream base.240g", {"description": "Cyclobenzaprine 5% in cream base 240g"},
+     ["item 1 heading: 'base.240g' read by OCR, taken as 'base 240g'"]),
+    ("Pre-operative PT/PT'T", {"description": "Pre-operative PT/PTT"},
+     ["item 1 heading: \"PT/PT'T\" read by OCR, taken as 'PT/PTT'"]),
     # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed,
     # a parenthesis opened
     ("MRI of the lumbar spine L4/L5", {"description": "MRI of the lumbar spine L4/L5"}, []),
