@@ -595,8 +595,9 @@ OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z]),(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
-# "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’".
-OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,5}[ \t]*$", re.MULTILINE)
+# "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’", "is:\nUpheld :"
+# (wrapped onto a line of its own).
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*)?(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,5}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"

@@ -122,6 +122,11 @@ DECISIONS = [
      ["decision read by OCR as 'Uphcld', taken as 'Upheld'"]),
     ("times a week for 1 week is: Upheld a :", "times a week for 1 week is: Upheld", []),
     ("MRI of the lumbar spine: Up.held»", "MRI of the lumbar spine: Upheld", ["decision read by OCR as 'Up.held', taken as 'Upheld'"]),
+    # wrapped onto a line of its own, a speck after it; a line of its own after a colon that is no decision stays
+    ("IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:\nUpheld :",
+     "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
+    ("Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids",
+     "Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids", []),
     # fax: a letter read with an accent
     ("The original request, Partial Hospitalization day treatment\nis: Ovérturned",
      "The original request, Partial Hospitalization day treatment\nis: Overturned",
@@ -132,7 +137,7 @@ DECISIONS = [
     ("Synapryn (unknown quantity); Upheld’", "Synapryn (unknown quantity): Upheld", []),
     ("5 %/Dextromethorphan: Upheld . . 7 ot", "5 %/Dextromethorphan: Upheld", []),
     ("The original request, one are supply of Trezix capsule 30.5/30/16mg is:.\nUpheld",
-     "The original request, one are supply of Trezix capsule 30.5/30/16mg is:\nUpheld", []),
+     "The original request, one are supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
     # grey: a rationale's closing "medically necessary." misread, known by the heading after it; a known word stays
     ("it is now well beyond 72 hours and there are no red flags or deterioration noted. CT of the head\n"
      "is not medically wae\n\nNaproxen 550mg #60: Overturned",
@@ -172,7 +177,7 @@ DECISIONS = [
     ("the claimant was: Unhappy", "the claimant was: Unhappy", []),
     # fax: a modified request's closing phrase misread, its comma lost; a space read after a decimal point
     ("IMR eligible. The original reauest one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
-     "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/L6mg is:\nUpheld",
+     "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/L6mg is: Upheld",
      ["'the original request' read by OCR as 'The original reauest': put right",
       "a modified request's 'The original request,' read by OCR without its comma (1 time(s)): comma put back"]),
     ("One month supply of Trezix capsule 320. 5/30/16mg was the original request.",
