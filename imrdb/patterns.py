@@ -258,10 +258,10 @@ OCR_DIGIT_LIKE = re.compile(r"[A-Za-z$!|§&]")
 OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 # The phrase as OCR may read every word of it ("a4 year old male", "a 24 yeat old male", "a 34-yedr-old male",
-# "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male"): a mark or letter glued before the age, a word of "y" and two to four letters for
+# "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male", "39- “yeur- -old male"): a mark or letter glued before the age, a word of "y" and two to four letters for
 # "year", one of "o" and "d" for "old", and the next word (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~-]{0,3}(y[^\W\d_]{1,4})[\s.,'’-]{0,3}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )
@@ -491,7 +491,9 @@ MTUS_NAMED_AFTER = r"(?![A-Za-z])(?:\s*\(?(?:19|20)\d\d|\s*,?\s*Section\(s\)|\s*
 # ---------------------------------------------------------------------------------------------
 
 # Table rules and speckle read as characters: "Date Assigned: | 11/18/2016", "Federal Services | HHI,".
-OCR_BAR = re.compile(r"[|¦°•·■□»«]")
+# Not a bar glued to an age's digit, which is its last digit misread ("a 5| year old female": 51, read so
+# by parse.read_ocr_patient with a warning; made a space, the age was read as 5).
+OCR_BAR = re.compile(r"[¦°•·■□»«]|(?<!\b\d)\||(?<=\b\d)\|(?![ \t-]{0,3}y)")
 # An underscore (no letter has one): a speck or an underline. Within a word it goes ("Om_eprazole"),
 # elsewhere it is a space.
 OCR_UNDERSCORE_IN_WORD = re.compile(r"(?<=[A-Za-z])_+(?=[a-z])")

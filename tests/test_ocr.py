@@ -35,8 +35,12 @@ CLEANED_LINES = [
      "appropriate method for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
     ("Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair",
      "Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair"),
-    # "©" read for the C of a word in capitals
+    # "©" read for the C of a word in capitals; a mark after a section title
     ("‘ ©LINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
+    ("CLINICAL CASE'SUMMARY™", "CLINICAL CASE SUMMARY"),
+    # a bar is a table rule, but not glued to an age's digit
+    ("Date Assigned: | 11/18/2016", "Date Assigned: 11/18/2016"),
+    ("The injured worker is a 5| year old female, who", "The injured worker is a 5| year old female, who"),
     # misread labels
     ("Claims Adininistrator guidellne: Decision based on MTUS Low-Back Complaiﬁts 2004.",
      "Claims Administrator guideline: Decision based on MTUS Low-Back Complaifits 2004."),
@@ -679,6 +683,12 @@ PATIENTS_READ_LOOSELY = [
     ("The applicant i is a 63- ~year-old male who has filed a claim for knee pain reportedly associated", 63, "male",
      ["patient age read by OCR as '63- ~year-old male': taken as 63",
       "patient sex read by OCR as '63- ~year-old male': taken as male"]),
+    ("This case involves a now 39- “yeur- -old male with a history of an occupational claim from", 39, "male",
+     ["patient age read by OCR as '39- \"yeur- -old male': taken as 39",
+      "patient sex read by OCR as '39- \"yeur- -old male': taken as male"]),
+    ("The injured worker is a 5| year old female, who sustained an industrial injury on October 28, |", 51, "female",
+     ["patient age read from the summary taking OCR's '5|' as '51'",
+      "patient sex read from the summary taking OCR's '5|' as '51'"]),
     # the age read right, the sex word one edit from "male"
     ("The'injured worker is a 60 year old mile, who sustained an industrial injury on 10-25-2016. The", 60, "male",
      ["patient sex read by OCR as '60 year old mile': taken as male"]),
