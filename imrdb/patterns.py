@@ -559,7 +559,7 @@ OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # parenthesis that ends a heading no parenthesis opens ("Two refills of Ibuprofen 600mg #90)").
 # ... a full stop read for the space between a word and a number ("cream base.240g"), an apostrophe
 # read between capitals ("PT/PT'T"),
-OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d)")
+OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")  # ... or a word ("shoulder.debridement")
 OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
@@ -598,8 +598,9 @@ OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z]),(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’", "is:\nUpheld :"
-# (wrapped onto a line of its own).
-OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*)?(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})(?:[ \t]+\S{1,2}){0,5}[ \t]*$", re.MULTILINE)
+# and "is:\n\n‘ Upheld ms ‘" (wrapped onto a line of its own), "is: Upheld Los ;", "debridement: Overturned:".
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*){0,2}(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})[:;]?"
+                              r"(?:[ \t]+\S{1,3}){0,5}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"

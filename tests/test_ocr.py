@@ -129,6 +129,11 @@ DECISIONS = [
     # wrapped onto a line of its own, a speck after it; a line of its own after a colon that is no decision stays
     ("IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:\nUpheld :",
      "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
+    ("IMR eligible, The original request, one month supply of Trezix capsule 30.5/30/16mg is:\n\n‘ Upheld ms ‘",
+     "IMR eligible, The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
+    # specks of three characters after it, a colon after it
+    ("Acupuncture 12 sessions is: Upheld Los ;", "Acupuncture 12 sessions is: Upheld", []),
+    ("rotator cuff repair and shoulder.debridement: Overturned:", "rotator cuff repair and shoulder.debridement: Overturned", []),
     ("Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids",
      "Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids", []),
     # fax: a letter read with an accent
@@ -528,6 +533,11 @@ HEADINGS = [
      {"description": "Two refills of Ibuprofen 600mg #90"}, ["item 1 heading: '#90)' read by OCR, taken as '#90'"]),
     ("Cyclobenzaprine 5% in cream base.240g", {"description": "Cyclobenzaprine 5% in cream base 240g"},
      ["item 1 heading: 'base.240g' read by OCR, taken as 'base 240g'"]),
+    ("Right shoulder arthroscopy with subacromial decompression, acromioplasty, Mumford, rotator cuff repair and "
+     "shoulder.debridement",
+     {"description": "Right shoulder arthroscopy with subacromial decompression, acromioplasty, Mumford, rotator cuff "
+                     "repair and shoulder debridement"},
+     ["item 1 heading: 'shoulder.debridement' read by OCR, taken as 'shoulder debridement'"]),
     ("Pre-operative PT/PT'T", {"description": "Pre-operative PT/PTT"},
      ["item 1 heading: \"PT/PT'T\" read by OCR, taken as 'PT/PTT'"]),
     # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed,
