@@ -129,8 +129,8 @@ DECISIONS = [
     # wrapped onto a line of its own, a speck after it; a line of its own after a colon that is no decision stays
     ("IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:\nUpheld :",
      "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
-    ("IMR eligible, The original request, one month supply of Trezix capsule 30.5/30/16mg is:\n\n‘ Upheld ms ‘",
-     "IMR eligible, The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
+    ("The original request, one month supply of Trezix capsule 30.5/30/16mg is:\n\n‘ Upheld ms ‘",
+     "The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
     # specks of three characters after it, a colon after it
     ("Acupuncture 12 sessions is: Upheld Los ;", "Acupuncture 12 sessions is: Upheld", []),
     ("rotator cuff repair and shoulder.debridement: Overturned:", "rotator cuff repair and shoulder.debridement: Overturned", []),
