@@ -638,9 +638,11 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""),
                             (p.OCR_OPENING_QUOTE, lambda match: ""), (p.OCR_QTY_SEMICOLON, lambda match: ":"),
                             (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"),
-                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_MRI, lambda match: "MRI"),
+                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_SACRAL_ONE, lambda match: "1"),
+                            (p.OCR_MRI, lambda match: "MRI"),
                             (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
                             (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
+                            (p.OCR_APOSTROPHE_BEFORE_NUMBER, lambda match: " "),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 
@@ -820,7 +822,7 @@ def read_heading(heading: str, item: DisputedItem) -> None:
         rest = heading[original.end():]
         remaining = p.MODIFIED_REMAINING.search(rest)
         if remaining:
-            item.description = remaining["description"].strip(" ,")
+            item.description = remaining["description"].strip(" ,:")  # "..., Partial Hospitalization day treatment: is"
             middle = rest[: remaining.start()]
         else:
             item.description = item.original_request

@@ -553,6 +553,7 @@ OCR_QTY_SEMICOLON = re.compile(r"(?<=\bQTY);")
 OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # ... "S" read for the 5 of a spine level ("L4-5, LS-S1"), and "i" or "l" for the I of MRI ("MRi").
 OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
+OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
 OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
 # decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), and a closing
@@ -561,6 +562,7 @@ OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # read between capitals ("PT/PT'T"),
 OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")  # ... or a word ("shoulder.debridement")
 OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
+OCR_APOSTROPHE_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{2})['’](?=\d)")  # ... and one read for a space ("for'2 weeks")
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
 OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")  # a modified request's ends in "is"

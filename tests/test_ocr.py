@@ -538,6 +538,14 @@ HEADINGS = [
      {"description": "Right shoulder arthroscopy with subacromial decompression, acromioplasty, Mumford, rotator cuff "
                      "repair and shoulder debridement"},
      ["item 1 heading: 'shoulder.debridement' read by OCR, taken as 'shoulder debridement'"]),
+    ("Facet joint injections L4-5, L5-Si", {"description": "Facet joint injections L4-5, L5-S1"},
+     ["item 1 heading: 'L5-Si' read by OCR, taken as 'L5-S1'"]),
+    ("Acupuncture 3 times a week for'2 weeks, neck, right hand and head",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: \"for'2\" read by OCR, taken as 'for 2'"]),
+    ("Partial Hospitalization day treatment was the original request. The Claims Administrator authorized an "
+     "Evaluation only, leaving the original request IMR eligible. The original request, Partial Hospitalization "
+     "day treatment: is", {"description": "Partial Hospitalization day treatment"}, []),
     ("Pre-operative PT/PT'T", {"description": "Pre-operative PT/PTT"},
      ["item 1 heading: \"PT/PT'T\" read by OCR, taken as 'PT/PTT'"]),
     # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed,
