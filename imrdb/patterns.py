@@ -680,6 +680,7 @@ WORD_LETTERS = re.compile(r"[a-z]+")
 # "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
 OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
+HYPHEN_OR_SLASH = re.compile(r"[/-]")  # between the parts of a word ("EMG/NCS", "Pre-operative")
 OCR_HASH_READINGS = ("4", "H", "ff", "£")  # what OCR reads a quantity's "#" as ("Celecoxib 200mg 490")
 OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")
 OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)

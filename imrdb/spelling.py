@@ -201,43 +201,21 @@ class Copies:
         spans = [match.span() for match in p.OCR_WORD.finditer(heading)]
         words = [heading[start:end] for start, end in spans]
         keys = [_copy_key(word) for word in words]
-        count = len(words)
-        if count < MIN_COPY_WORDS:
+        if len(words) < MIN_COPY_WORDS:
             return heading, [], []
         changes: list[tuple[str, str]] = []
         if len(keys[0]) <= 1 and self._said_without(keys[1:], keys[0]):
             # a speck before the heading read as a character ("7 Deprizine (unknown quantity)"), which the
             # letter's copies of the rest do not have: "Deprizine (unknown quantity)"
             changes.append((f"{words[0]} {words[1]}", words[1]))
-            heading, spans, words, keys = heading[spans[1][0]:], spans[1:], words[1:], keys[1:]
-            spans = [(start - spans[0][0], end - spans[0][0]) for start, end in spans]
-            count -= 1
-        starts: Counter = Counter()
-        for index, key in enumerate(keys):
-            for at in self.at.get(key, ()):
-                if at >= index:
-                    starts[at - index] += 1
-        most_other = min(MOST_WORDS_OTHER, count // 3)
-        read_there: dict[int, Counter] = defaultdict(Counter)
-        marked = Counter()  # of each word with a mark after it (not the last), the exact copies with it too
-        unmarked = Counter()  # ... and without
-        for start, same in starts.items():
-            if start + count > len(self.words) or count - same > most_other:
-                continue
-            for index in range(count):
-                there = self.words[start + index]
-                if self.keys[start + index] != keys[index]:
-                    read_there[index][_core(there)] += 1
-                elif same == count and index < count - 1 and words[index][-1] in p.OCR_SPECK_MARKS:
-                    if there[-1] == words[index][-1]:
-                        marked[index] += 1
-                    elif _core(there) == there:
-                        unmarked[index] += 1
+            offset = spans[1][0]
+            heading, words, keys = heading[offset:], words[1:], keys[1:]
+            spans = [(start - offset, end - offset) for start, end in spans[1:]]
+        read_there, specks = self._read_in_copies(words, keys)
         right = list(words)
+        for index in specks:
+            right[index] = words[index][:-1]  # "Bupropion HCL, 150mg #90": a speck read as a comma
         doubts: list[tuple[str, str]] = []
-        for index in unmarked:
-            if marked[index] <= 1:  # the heading's own place in the letter is one of the copies with it
-                right[index] = words[index][:-1]  # "Bupropion HCL, 150mg #90": a speck read as a comma
         for index in sorted(read_there):
             word = words[index]
             core = _core(word) or word  # "%": what OCR left of "5%"
@@ -261,6 +239,32 @@ class Copies:
                 last = end
         return "".join(pieces) + heading[last:], changes, doubts
 
+    def _read_in_copies(self, words: list[str], keys: list[str]) -> tuple[dict[int, Counter], list[int]]:
+        """For a heading's words (and their keys): how its copies read each word they read otherwise, by
+        its place; and the places of the words with a mark after them (not the last) that no exact copy
+        has, the heading's own place in the letter aside."""
+        count = len(words)
+        starts: Counter = Counter()  # where a copy may start: how many of the heading's words it has there
+        for index, key in enumerate(keys):
+            for at in self.at.get(key, ()):
+                if at >= index:
+                    starts[at - index] += 1
+        most_other = min(MOST_WORDS_OTHER, count // 3)
+        read_there: dict[int, Counter] = defaultdict(Counter)
+        marked, unmarked = Counter(), Counter()  # of each word with a mark after it, the exact copies with it, without
+        for start, same in starts.items():
+            if start + count > len(self.words) or count - same > most_other:
+                continue
+            for index in range(count):
+                there = self.words[start + index]
+                if self.keys[start + index] != keys[index]:
+                    read_there[index][_core(there)] += 1
+                elif same == count and index < count - 1 and words[index][-1] in p.OCR_SPECK_MARKS:
+                    if there[-1] == words[index][-1]:
+                        marked[index] += 1
+                    elif _core(there) == there:
+                        unmarked[index] += 1
+        return read_there, [index for index in unmarked if marked[index] <= 1]
 
     def _said_without(self, keys: list[str], before: str) -> bool:
         """Whether the letter says the words of `keys` (two or more), in order, somewhere not after `before`."""
@@ -313,7 +317,7 @@ def well_formed(word: str) -> bool:
     """Whether an OCR'd word (its marks stripped) is one a letter prints: each part of it between
     hyphens and slashes a known word (or its plural or past), an abbreviation of two to five capitals
     ("EMG", "PTT") or a number, dose or quantity ("150mg", "#60"); or, hyphens left out, a known word."""
-    parts = [part for part in re.split(r"[/-]", word) if part]
+    parts = [part for part in p.HYPHEN_OR_SLASH.split(word) if part]
     if len(parts) > 1 and "/" not in word and "".join(parts).lower() in known_words():
         return True  # "Pre-operative": no list has "pre", but "preoperative"
     return bool(parts) and all(_a_printed_part(part) for part in parts)
