@@ -730,7 +730,7 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
     for index, (decision_start, decision_end, decision) in enumerate(decisions):
         end = starts[index + 1] if index + 1 < len(decisions) else len(body)
         item = DisputedItem(position=len(items) + 1, description="", decision=decision.capitalize())
-        heading = unwrap(headings[index] if ocr_warnings is None else _after_specks(headings[index]))
+        heading = unwrap(headings[index] if ocr_warnings is None else _after_rationale(_after_specks(headings[index])))
         read_heading(fix_heading(heading, item.position) if fix_heading else heading, item)
         read_item_body(body, labels_after[index + 1], end, item)
         if not decision:  # OCR could not read it: the rationale's conclusion says it, or the item is left out
@@ -756,6 +756,17 @@ def _after_specks(heading: str) -> str:
     while len(lines) > 1 and not p.OCR_LONG_WORD.search(lines[0]):
         lines.pop(0)
     return "\n".join(lines)
+
+
+def _after_rationale(heading: str) -> str:
+    """An OCR'd heading without the lines ahead of it that end the previous rationale's conclusion with
+    its last word lost ('Given the above, the request for "..." is not medically\nMARS MRI scan of lumbar
+    spine'): no heading has "medically" in it."""
+    lines = heading.split("\n")
+    for index in range(len(lines) - 2, -1, -1):
+        if p.OCR_CONCLUSION_CUT.search(lines[index]):
+            return "\n".join(lines[index + 1:])
+    return heading
 
 
 def decision_lines(body: str) -> list[tuple[int, int, str]]:

@@ -724,6 +724,8 @@ OCR_WORD = re.compile(r"\S+")
 # Marks a word read alone from its crop can carry at either end: a speck or a rule's remnant ("CM17-0021656_").
 OCR_WORD_MARKS = " _|.,;:'\"`~-—–"
 OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
+# A line that ends a rationale's conclusion, its last word (or its stop) lost: "... is not medically".
+OCR_CONCLUSION_CUT = re.compile(r"\bmedically(?:[ \t]+[a-z]+)?[ \t.,;:'\"”’]*$", re.IGNORECASE)
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")

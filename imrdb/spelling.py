@@ -197,7 +197,16 @@ class Copies:
 
     def agree(self, heading: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
         """`heading` with each word its copies put right put right; the (read, taken) pairs; and the
-        (read, read elsewhere) pairs of known words its copies read otherwise, left as read."""
+        (read, read elsewhere) pairs of known words its copies read otherwise, left as read. A heading
+        put right is read against its copies once more: a word put right can make a copy exact, which
+        shows a speck beside it ("Cyclobenzaprine. %": "Cyclobenzaprine. 5%", then "Cyclobenzaprine 5%")."""
+        right, changes, doubts = self._agree_once(heading)
+        if changes:  # the heading's own place in the letter, as read, is no copy of it
+            right, more, doubts = self._agree_once(right, [_copy_key(word) for word in heading.split()])
+            changes += more
+        return right, changes, doubts
+
+    def _agree_once(self, heading: str, read: list[str] | None = None) -> tuple[str, list, list]:
         spans = [match.span() for match in p.OCR_WORD.finditer(heading)]
         words = [heading[start:end] for start, end in spans]
         keys = [_copy_key(word) for word in words]
@@ -211,7 +220,7 @@ class Copies:
             offset = spans[1][0]
             heading, words, keys = heading[offset:], words[1:], keys[1:]
             spans = [(start - offset, end - offset) for start, end in spans[1:]]
-        read_there, specks = self._read_in_copies(words, keys)
+        read_there, specks = self._read_in_copies(words, keys, read)
         right = list(words)
         for index in specks:
             right[index] = words[index][:-1]  # "Bupropion HCL, 150mg #90": a speck read as a comma
@@ -239,10 +248,12 @@ class Copies:
                 last = end
         return "".join(pieces) + heading[last:], changes, doubts
 
-    def _read_in_copies(self, words: list[str], keys: list[str]) -> tuple[dict[int, Counter], list[int]]:
+    def _read_in_copies(self, words: list[str], keys: list[str],
+                        read: list[str] | None = None) -> tuple[dict[int, Counter], list[int]]:
         """For a heading's words (and their keys): how its copies read each word they read otherwise, by
         its place; and the places of the words with a mark after them (not the last) that no exact copy
-        has, the heading's own place in the letter aside."""
+        has, the heading's own place in the letter aside. `read`: the keys of the heading as first read,
+        when it was put right since: where the letter reads those, it is the heading's own place."""
         count = len(words)
         starts: Counter = Counter()  # where a copy may start: how many of the heading's words it has there
         for index, key in enumerate(keys):
@@ -255,6 +266,8 @@ class Copies:
         for start, same in starts.items():
             if start + count > len(self.words) or count - same > most_other:
                 continue
+            if read is not None and self.keys[start: start + len(read)] == read:
+                continue
             for index in range(count):
                 there = self.words[start + index]
                 if self.keys[start + index] != keys[index]:
@@ -262,7 +275,7 @@ class Copies:
                 elif same == count and index < count - 1 and words[index][-1] in p.OCR_SPECK_MARKS:
                     if there[-1] == words[index][-1]:
                         marked[index] += 1
-                    elif _core(there) == there:
+                    elif there[-1].isalnum() or there[-1] == "%":
                         unmarked[index] += 1
         return read_there, [index for index in unmarked if marked[index] <= 1]
 

@@ -606,6 +606,11 @@ COPIES = [
     ("Celecoxib 200mg #60", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
      "Celecoxib 200mg #60",
      ["item 1 heading: '#60' read by OCR, where the letter says it again '#90': check it against the file"]),
+    # a number OCR lost of its unit ("%" for "5%"), and then the copy exact: the speck before it
+    ("Cyclobenzaprine. % in cream base 240g",
+     'Given the above, the request for "Cyclobenzaprine 5% in cream base 240g" is not medically necessary.',
+     "Cyclobenzaprine 5% in cream base 240g", ["item 1 heading: '%' read by OCR, taken as '5%'",
+                                               "item 1 heading: 'Cyclobenzaprine.' read by OCR, taken as 'Cyclobenzaprine'"]),
     # a number OCR lost of its unit ("%" for "5%")
     ("Cyclobenzaprine % in cream base 240g",
      'Given the above, the request for "Cyclobenzaprine 5% in cream base 240g" is not medically necessary.',
@@ -815,6 +820,14 @@ def test_a_speck_before_a_heading_is_not_part_of_the_description(speck):
     digital = parse_letter(text, "text")
     scanned = parse_letter(text.replace(heading, speck + heading), "pdf-ocr")
     assert [item.description for item in scanned.items] == [item.description for item in digital.items]
+
+
+def test_a_conclusion_that_lost_its_last_word_is_no_part_of_the_next_heading():
+    text = normalize(sample("003").read_text(), "markdown")
+    heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
+    cut = 'Given the above, the request for "Functional capacity evaluation (FCE)" is not medically\n'
+    scanned = parse_letter(text.replace(heading, cut + heading), "pdf-ocr")
+    assert scanned.items[0].description == "Carisoprodol 350mg TA #120 with 3 refills QTY:480"
 
 
 def test_a_speck_read_as_a_full_stop_inside_a_heading_does_not_start_it():
