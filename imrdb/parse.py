@@ -643,6 +643,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
                             (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
                             (p.OCR_APOSTROPHE_BEFORE_NUMBER, lambda match: " "),
+                            (p.OCR_APOSTROPHE_BETWEEN_WORDS, lambda match: " "),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 
@@ -760,8 +761,9 @@ def _after_specks(heading: str) -> str:
 
 def _after_rationale(heading: str) -> str:
     """An OCR'd heading without the lines ahead of it that end the previous rationale's conclusion with
-    its last word lost ('Given the above, the request for "..." is not medically\nMARS MRI scan of lumbar
-    spine'): no heading has "medically" in it."""
+    its last words misread or lost ('Given the above, the request for "..." is not medically\nMARS MRI
+    scan of lumbar spine', "the request is not\nmedically wc i\nBack support"): no heading has the word
+    "medically" in it."""
     lines = heading.split("\n")
     for index in range(len(lines) - 2, -1, -1):
         if p.OCR_CONCLUSION_CUT.search(lines[index]):

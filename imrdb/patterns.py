@@ -542,7 +542,7 @@ OCR_STOP_IN_HEADING = re.compile(r"(?:(?<=[a-z]{3})|(?<=\d%))\.(?= [a-z])")
 # one or two digits and a unit or a slash after it; a thousands comma has three), a lone mark at its
 # end ("Pre-operative CBC $"),
 OCR_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?:%|mg\b|mcg\b|ml\b|g\b|/))")
-OCR_MARK_AT_HEADING_END = re.compile(r"\s+[$§©®°*~^]+\s*$")
+OCR_MARK_AT_HEADING_END = re.compile(r"\s+[$§©®°*~^]+\s*$|(?<=[\w)%])[?!]+\s*$")  # ... or "?" after its last word
 # ... a quotation mark before a word that no mark closes ("Associated surgical service: 'Are sling",
 # "Associated 'surgical service"; no item description quotes), a brace read for a parenthesis
 # ("NCV {nerve conduction velocity)"), a semicolon read for the colon of "QTY:" ("QTY; 2"),
@@ -562,6 +562,9 @@ OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # read between capitals ("PT/PT'T"),
 OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")  # ... or a word ("shoulder.debridement")
 OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
+# ... an apostrophe read for the space between two words ("MRI of the left'shoulder"; not a possessive's
+# "'s" or a contraction's "'t"),
+OCR_APOSTROPHE_BETWEEN_WORDS = re.compile(r"(?<=[a-z]{2})['’](?=[a-z]{3})")
 OCR_APOSTROPHE_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{2})['’](?=\d)")  # ... and one read for a space ("for'2 weeks")
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
@@ -724,13 +727,14 @@ OCR_WORD = re.compile(r"\S+")
 # Marks a word read alone from its crop can carry at either end: a speck or a rule's remnant ("CM17-0021656_").
 OCR_WORD_MARKS = " _|.,;:'\"`~-—–"
 OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
-# A line that ends a rationale's conclusion, its last word (or its stop) lost: "... is not medically".
-OCR_CONCLUSION_CUT = re.compile(r"\bmedically(?:[ \t]+[a-z]+)?[ \t.,;:'\"”’]*$", re.IGNORECASE)
+# A line of a rationale's conclusion, its last words misread or lost ("... is not medically", "... is not
+# medically wc i"): no heading has the word.
+OCR_CONCLUSION_CUT = re.compile(r"\bmedically\b", re.IGNORECASE)
 NON_LETTER = re.compile(r"[^a-z]")
 # Between names in a list of states or specialties: "California, Texas and Ohio".
 NAME_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")
 # Between the words of an OCR'd name: spaces, or a full stop that was a comma ("New York.California").
-NAME_WORD_SEPARATOR = re.compile(r"[\s.]+")
+NAME_WORD_SEPARATOR = re.compile(r"[\s.]+|(?<=[a-z])(?=[A-Z])")  # ... or none before a capital ("CaliforniaSouth")
 # ... and between two OCR'd names, a full stop that was a comma ("Rehabilitation. Sports Medicine"): no
 # known name has a full stop.
 OCR_NAME_STOP = re.compile(r"\.\s*(?=[A-Z])")

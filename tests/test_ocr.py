@@ -546,6 +546,11 @@ HEADINGS = [
     ("Partial Hospitalization day treatment was the original request. The Claims Administrator authorized an "
      "Evaluation only, leaving the original request IMR eligible. The original request, Partial Hospitalization "
      "day treatment: is", {"description": "Partial Hospitalization day treatment"}, []),
+    ("MRI of the left'shoulder", {"description": "MRI of the left shoulder"},
+     ["item 1 heading: \"left'shoulder\" read by OCR, taken as 'left shoulder'"]),
+    ("Acupuncture 3 times a week for 2 weeks, neck, right hand and head?",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: 'head?' read by OCR, taken as 'head'"]),
     ("Pre-operative PT/PT'T", {"description": "Pre-operative PT/PTT"},
      ["item 1 heading: \"PT/PT'T\" read by OCR, taken as 'PT/PTT'"]),
     # what stays: a spine level, hyphened words, a heading read right, a thousands comma, a quotation closed,
@@ -557,6 +562,7 @@ HEADINGS = [
     ("X-ray of the right knee", {"description": "X-ray of the right knee"}, []),
     ("Metformin 1,000mg #60", {"description": "Metformin 1,000mg #60"}, []),
     ("Request for 'Tapering' of opioids", {"description": "Request for 'Tapering' of opioids"}, []),
+    ("MRI of the patient's left knee", {"description": "MRI of the patient's left knee"}, []),
     ("Functional capacity evaluation (FCE)", {"description": "Functional capacity evaluation (FCE)"}, []),
     ("Flurbiprofen 20% cream 1.5 oz", {"description": "Flurbiprofen 20% cream 1.5 oz"}, []),
 ]
@@ -776,6 +782,9 @@ REVIEWERS = [
      ("Physical Medicine & Rehabilitation", "Pain Management"), ("California", "Arizona"),
      ["specialty read by OCR as 'Physical Medicme & Rehabllitauon Pain Management', taken as "
       "Physical Medicine & Rehabilitation, Pain Management"]),
+    # two names run together, the second misread ("CaliforniaSouth Caralina")
+    (("Family Practice",), ("CaliforniaSouth Caralina",), ("Family Practice",), ("California", "South Carolina"),
+     ["state read by OCR as 'CaliforniaSouth Caralina', taken as California, South Carolina"]),
     # a speck read as a comma inside a name; "l" read for "I"
     (("Preventive", "Medicine", "Occupational Medicine"), ("lowa", "Montana", "California"),
      ("Preventive Medicine", "Occupational Medicine"), ("Iowa", "Montana", "California"),
@@ -825,9 +834,10 @@ def test_a_speck_before_a_heading_is_not_part_of_the_description(speck):
 def test_a_conclusion_that_lost_its_last_word_is_no_part_of_the_next_heading():
     text = normalize(sample("003").read_text(), "markdown")
     heading = "Carisoprodol 350mg TA #120 with 3 refills QTY:480: Upheld"
-    cut = 'Given the above, the request for "Functional capacity evaluation (FCE)" is not medically\n'
-    scanned = parse_letter(text.replace(heading, cut + heading), "pdf-ocr")
-    assert scanned.items[0].description == "Carisoprodol 350mg TA #120 with 3 refills QTY:480"
+    for cut in ('Given the above, the request for "Functional capacity evaluation (FCE)" is not medically\n',
+                "support the requested patch. As such, the request is not\nmedically wc i\n"):
+        scanned = parse_letter(text.replace(heading, cut + heading), "pdf-ocr")
+        assert scanned.items[0].description == "Carisoprodol 350mg TA #120 with 3 refills QTY:480"
 
 
 def test_a_speck_read_as_a_full_stop_inside_a_heading_does_not_start_it():
