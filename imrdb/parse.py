@@ -621,6 +621,8 @@ def ocr_heading_fixer(letter: Letter, text: str):
         changes += joined
         heading, corrected = correct_words(heading, used)
         changes += corrected
+        heading, corrected = correct_words(heading, used, p.OCR_HYPHENED_PART)
+        changes += corrected
         for pattern, replace in _OCR_HEADING_MARKS_FIXES:
             heading = _replace_noting(heading, pattern, replace, changes)
         for read, right in changes:

@@ -599,7 +599,7 @@ OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A paragraph of prose (Tesseract ends one with a blank line) ends in a full stop: one that ends in a
 # comma had its stop misread ("... for weaning and terminating opioids for this patient, ,"), and
 # without it the next item's heading would run back into it.
-OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z]),(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")
+OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z])\.?,(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")  # ... or "patient.,"
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’", "is:\nUpheld :"
@@ -672,6 +672,9 @@ OCR_CONFUSIONS = {
 }
 # A word of letters only, not part of a hyphened, slashed or apostrophed one ("X-ray", "PT/PTT", "patient's").
 OCR_PLAIN_WORD = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'/-])")
+# The part after a hyphen of a hyphened word, of five letters or more ("Pre-aperative"): put right in a heading
+# as a word is, by one edit to a word the letter uses.
+OCR_HYPHENED_PART = re.compile(r"(?<=[A-Za-z]-)[A-Za-z]{5,}(?![\w'/-])")
 # Any run of letters, for words inside a hyphened one too ("58-ycar-old").
 OCR_LETTERS = re.compile(r"[A-Za-z]+")
 # ... and for joining a word OCR split, a slash may follow ("decompr ession/acromioplasty").

@@ -33,6 +33,8 @@ CLEANED_LINES = [
     # a comma ending a line inside a paragraph stays
     ("appropriate method for weaning and terminating opioids for this patient, ,\n\nTabradol (unknown quantity): Upheld",
      "appropriate method for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
+    ("appropriate method. for weaning and terminating opioids for this patient.,\n\nTabradol (unknown quantity): Upheld",
+     "appropriate method. for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
     ("Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair",
      "Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair"),
     # "©" read for the C of a word in capitals; a mark after a section title
@@ -546,6 +548,8 @@ HEADINGS = [
     ("Partial Hospitalization day treatment was the original request. The Claims Administrator authorized an "
      "Evaluation only, leaving the original request IMR eligible. The original request, Partial Hospitalization "
      "day treatment: is", {"description": "Partial Hospitalization day treatment"}, []),
+    ("Pre-aperative PT/PTT", {"description": "Pre-operative PT/PTT"},
+     ["item 1 heading: 'aperative' read by OCR, taken as 'operative'"]),
     ("MRI of the left'shoulder", {"description": "MRI of the left shoulder"},
      ["item 1 heading: \"left'shoulder\" read by OCR, taken as 'left shoulder'"]),
     ("Acupuncture 3 times a week for 2 weeks, neck, right hand and head?",
@@ -574,7 +578,7 @@ def test_ocr_headings_put_right(heading, facts, warnings):
     from imrdb.parse import ocr_heading_fixer, read_heading
 
     letter, item = Letter(), DisputedItem(position=1, description="", decision="Upheld")
-    read_heading(ocr_heading_fixer(letter, "original request lumbar spine")(heading, 1), item)
+    read_heading(ocr_heading_fixer(letter, "original request lumbar spine operative")(heading, 1), item)
     assert {name: getattr(item, name) for name in facts} == facts
     assert letter.warnings == warnings
 
