@@ -155,6 +155,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_UNDERSCORE.sub(" ", p.OCR_UNDERSCORE_IN_WORD.sub("", text))
     text = p.OCR_CERTIFICATION_LABEL.sub("Certification(s)/Specialty:", text)
     text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)
+    text = p.OCR_CLAIMS_LABEL.sub("Claims Administrator guideline:", text)
     text = p.OCR_RATIONALE_LABEL.sub(_rationale_label, text)
     corrections: list[str] = []
     text = fix_phrases(text, corrections)

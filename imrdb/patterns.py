@@ -503,6 +503,8 @@ OCR_UNDERSCORE = re.compile(r"_+")
 # "Stale(s) of Llcensure:".
 OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}\s*[:;]?", re.MULTILINE)
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
+# "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
+OCR_CLAIMS_LABEL = re.compile(r"^Claims[ \t]+\S{4,16}[ \t]+guideline[ \t]*[:;]", re.MULTILINE)
 # "—e rationale:", "ecision rationale:": the item label with the start of "Decision" lost.
 OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]", re.MULTILINE)
 # Words the parser reads by, as OCR misreads them ("medlcally necessary", "medicaily necessaty"):

@@ -44,6 +44,8 @@ CLEANED_LINES = [
     ("Date Assigned: | 11/18/2016", "Date Assigned: 11/18/2016"),
     ("The injured worker is a 5| year old female, who", "The injured worker is a 5| year old female, who"),
     # misread labels
+    ("Claims hiiviies guideline: Decision tiesedd on MTUS Chronic Pain Medical Treatment",
+     "Claims Administrator guideline: Decision tiesedd on MTUS Chronic Pain Medical Treatment"),
     ("Claims Adininistrator guidellne: Decision based on MTUS Low-Back Complaiﬁts 2004.",
      "Claims Administrator guideline: Decision based on MTUS Low-Back Complaifits 2004."),
     ("MAXIMUS guidéline: Decision based on MTUS Neck and Upper Back Complaints 2004,",
