@@ -643,6 +643,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_SACRAL_ONE, lambda match: "1"),
                             (p.OCR_MRI, lambda match: "MRI"),
                             (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
+                            (p.OCR_PERCENT_FIVE, lambda match: "5"),
                             (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
                             (p.OCR_APOSTROPHE_BEFORE_NUMBER, lambda match: " "),
                             (p.OCR_APOSTROPHE_BETWEEN_WORDS, lambda match: " "),

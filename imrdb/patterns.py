@@ -570,6 +570,7 @@ OCR_APOSTROPHE_BETWEEN_WORDS = re.compile(r"(?<=[a-z]{2})['’](?=[a-z]{3})")
 OCR_APOSTROPHE_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{2})['’](?=\d)")  # ... and one read for a space ("for'2 weeks")
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
+OCR_PERCENT_FIVE = re.compile(r"(?<![\w$])[$S](?=%)")  # "$" or "S" read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan")
 OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")  # a modified request's ends in "is"
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.

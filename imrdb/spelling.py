@@ -275,7 +275,7 @@ class Copies:
                 elif same == count and index < count - 1 and words[index][-1] in p.OCR_SPECK_MARKS:
                     if there[-1] == words[index][-1]:
                         marked[index] += 1
-                    elif there[-1].isalnum() or there[-1] == "%":
+                    elif there[-1].isalnum() or there[-1] in "%)":
                         unmarked[index] += 1
         return read_there, [index for index in unmarked if marked[index] <= 1]
 
