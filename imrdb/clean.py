@@ -169,6 +169,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     if spaces:
         corrections.append(f"a space OCR read after a dose's decimal point dropped ({spaces} time(s))")
     text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
+    text = p.OCR_QUOTE_BEFORE_MODIFIED_TAIL.sub("", text)
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
     if commas:
         corrections.append(f"a mark OCR read for the full stop before a modified request's closing sentence "

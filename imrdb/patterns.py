@@ -531,8 +531,12 @@ OCR_JOINED_SHORT_WORD = re.compile(r"(?<![\w.-])(?:(?P<left>[A-Za-z]{2,})[-.'’
                                    r"|(?P<short>a|an|the|of|for|and|with)-(?=[A-Za-z]{2,}[\s,;:]|[A-Za-z]{2,}$))")
 OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(?!\w))")
 # A modified request's "... was the original request." with a speck or a comma read for its full stop
-# ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized").
-OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")
+# ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized", "was the-
+# original request.").
+OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the[-.,'’]?(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")
+# A quotation mark read before a modified request's closing sentence ("... by the Claims Administrator. 'The
+# remaining IMR eligible portion of the original request, ...").
+OCR_QUOTE_BEFORE_MODIFIED_TAIL = re.compile(r"['‘’\"“”](?=The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
 # A comma, colon or semicolon OCR read for the full stop before a modified request's closing sentence
 # ("... was authorized by the Claims Administrator, The remaining IMR eligible portion of the original
 # request, ...", "... leaving the original request IMR eligible: The original request, ...").
