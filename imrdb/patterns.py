@@ -274,9 +274,13 @@ SEX_PRONOUN_MALE = re.compile(r"\b(?:he|him|his|himself|Mr)\b", re.IGNORECASE)
 
 # Block style: "State(s) of Licensure: Texas,New York,California" /
 #              "Certification(s)/Specialty: Preventive Medicine, Occupational Medicine"
-LICENSURE_BLOCK = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(.{0,400}?)\s*(?=Certification\(s\)|CLINICAL\s+CASE\s+SUMMARY|$)", re.DOTALL)
+# Each block ends where the other begins, or the summary does, or (in OCR'd text read out of order) the
+# line that comes before both: "Occupational Medicine\nThe Expert Reviewer has the following credentials:".
+LICENSURE_BLOCK = re.compile(r"State\(s\)\s+of\s+Licensure\s*:\s*(.{0,400}?)\s*(?=Certification\(s\)|CLINICAL\s+CASE\s+SUMMARY"
+                             r"|The\s+Expert\s+Reviewer\s+has\b|$)", re.DOTALL)
 CERTIFICATION_BLOCK = re.compile(
-    r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.{0,400}?)\s*(?=State\(s\)\s+of\s+Licensure|CLINICAL\s+CASE\s+SUMMARY|$)",
+    r"Certification\(s\)\s*/\s*Specialty\s*:\s*(.{0,400}?)\s*(?=State\(s\)\s+of\s+Licensure|CLINICAL\s+CASE\s+SUMMARY"
+    r"|The\s+Expert\s+Reviewer\s+has\b|$)",
     re.DOTALL,
 )
 # Prose style: "The expert reviewer is Board Certified in Anesthesiology, has a subspecialty in
@@ -501,7 +505,8 @@ OCR_UNDERSCORE = re.compile(r"_+")
 # The reviewer block's labels misread beyond fix_label's reach: "Cemficauon(s)/Specralty",
 # "Certlficauon(e)/Spechty",
 # "Stale(s) of Llcensure:".
-OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}\s*[:;]?", re.MULTILINE)
+OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}(?:[ ]\w{1,2}(?=\s*[:;]))?\s*[:;]?",
+                                     re.MULTILINE)  # ... "Specialt y:"
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
 # "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
 OCR_CLAIMS_LABEL = re.compile(r"^Claims[ \t]+\S{4,16}[ \t]+guideline[ \t]*[:;]", re.MULTILINE)

@@ -44,6 +44,7 @@ CLEANED_LINES = [
     ("Date Assigned: | 11/18/2016", "Date Assigned: 11/18/2016"),
     ("The injured worker is a 5| year old female, who", "The injured worker is a 5| year old female, who"),
     # misread labels
+    ("Certification(s)/Specialt y: Orthopedic Surgery, Sports Medicine", "Certification(s)/Specialty: Orthopedic Surgery, Sports Medicine"),
     ("Claims hiiviies guideline: Decision tiesedd on MTUS Chronic Pain Medical Treatment",
      "Claims Administrator guideline: Decision tiesedd on MTUS Chronic Pain Medical Treatment"),
     ("Claims Adininistrator guidellne: Decision based on MTUS Low-Back Complaiﬁts 2004.",
@@ -826,6 +827,15 @@ REVIEWERS = [
     (("Internal Medicine",), ("New Yerk",), ("Internal Medicine",), ("New York",),
      ["state read by OCR as 'New Yerk', taken as New York"]),
 ]
+
+
+def test_a_block_read_out_of_order_ends_at_the_line_before_both():
+    from imrdb.parse import read_reviewer
+
+    how = ("State(s) of Licensure; California\nCertification(s)/Specialty: Occupational Medicine\n"
+           "The Expert Reviewer has the following credentials:")
+    reviewer = read_reviewer(clean_ocr(how)[0])
+    assert (reviewer.specialties, reviewer.licensure_states) == (("Occupational Medicine",), ("California",))
 
 
 @pytest.mark.parametrize("specialties, states, want_specialties, want_states, warnings", REVIEWERS)
