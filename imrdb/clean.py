@@ -260,8 +260,8 @@ def fix_label(line: str) -> str:
     if best is None or best_score < LABEL_SIMILARITY:
         return line
     rest = line[best_end:]
-    if not best.endswith(":"):  # a section title is a line of its own: what follows it was a mark ("RATIONALES 7", "SUMMARY™")
-        return best if len(rest.strip()) <= 2 or not any(character.isalnum() for character in rest) else line
+    if not best.endswith(":"):  # a section title is a line of its own: what follows it was specks ("RATIONALES 7", "SUMMARY™", "SUMMARY’ oy ,")
+        return best if len(rest.strip()) <= 2 or not p.OCR_WORD_OF_THREE.search(rest) else line
     return best + (" " + rest.lstrip() if rest.strip() else rest)
 
 

@@ -615,9 +615,10 @@ OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z])\.?,(?:[ \t]?,)*[ \t]*(?=\n[ \t
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’", "is:\nUpheld :"
-# and "is:\n\n‘ Upheld ms ‘" (wrapped onto a line of its own), "is: Upheld Los ;", "debridement: Overturned:".
+# and "is:\n\n‘ Upheld ms ‘" (wrapped onto a line of its own), "is: Upheld Los ;", "Overturned Hoof",
+# "debridement: Overturned:".
 OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*){0,2}(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})[:;]?"
-                              r"(?:[ \t]+\S{1,3}){0,5}[ \t]*$", re.MULTILINE)
+                              r"(?:[ \t]+\S{1,4}){0,5}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
 OCR_HEADING_MARKS = " :;.,'\"`~_-—–“”‘’©®°"
@@ -643,7 +644,7 @@ OCR_GARBLED_CONCLUSION = re.compile(
 # heading's own colon), and the item's first label on the next line. Parsing takes the decision
 # from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
-    r":[ \t]*(?P<word>[^\s:]{1,11}(?:[ \t]+[^\s:]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    r"[:;][ \t]*(?P<word>[^\s:;]{1,11}(?:[ \t]+[^\s:;]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
     re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
@@ -742,6 +743,7 @@ OCR_WORD = re.compile(r"\S+")
 # Marks a word read alone from its crop can carry at either end: a speck or a rule's remnant ("CM17-0021656_").
 OCR_WORD_MARKS = " _|.,;:'\"`~-—–"
 OCR_LONG_WORD = re.compile(r"[A-Za-z]{4,}")  # a word of four letters or more: not a speck
+OCR_WORD_OF_THREE = re.compile(r"[A-Za-z0-9]{3,}")  # ... of three: after a section title, text and not specks
 # A line of a rationale's conclusion, its last words misread or lost ("... is not medically", "... is not
 # medically wc i"): no heading has the word.
 OCR_CONCLUSION_CUT = re.compile(r"\bmedically\b", re.IGNORECASE)

@@ -40,6 +40,7 @@ CLEANED_LINES = [
     # "©" read for the C of a word in capitals; a mark after a section title
     ("‘ ©LINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("CLINICAL CASE'SUMMARY™", "CLINICAL CASE SUMMARY"),
+    ("CLINICAL CASE SUMMARY’ | oy ,", "CLINICAL CASE SUMMARY"),
     # a bar is a table rule, but not glued to an age's digit
     ("Date Assigned: | 11/18/2016", "Date Assigned: 11/18/2016"),
     ("The injured worker is a 5| year old female, who", "The injured worker is a 5| year old female, who"),
@@ -138,6 +139,7 @@ DECISIONS = [
      "The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
     # specks of three characters after it, a colon after it
     ("Acupuncture 12 sessions is: Upheld Los ;", "Acupuncture 12 sessions is: Upheld", []),
+    ("rotator cuff repair and shoulder debridement: Overturned Hoof", "rotator cuff repair and shoulder debridement: Overturned", []),
     ("rotator cuff repair and shoulder.debridement: Overturned:", "rotator cuff repair and shoulder.debridement: Overturned", []),
     ("Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids",
      "Decision based on MTUS Chronic Pain Medical Treatment Guidelines, Section(s):\nOpioids", []),
@@ -889,8 +891,10 @@ def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
         [(item.description, item.decision) for item in digital.items]
     assert "item 2 decision read by OCR as 'phen': taken as Upheld from its rationale's conclusion " \
         "(medically necessary: False)" in scanned.warnings
-    scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Soma 350 mg #60: il nial"), "pdf-ocr")
-    assert [item.decision for item in scanned.items] == [item.decision for item in digital.items]
+    for read in ("Soma 350 mg #60: il nial", "Soma 350 mg #60; Mpiees"):  # a semicolon read for its colon too
+        scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", read), "pdf-ocr")
+        assert [(item.description, item.decision) for item in scanned.items] == \
+            [(item.description, item.decision) for item in digital.items]
     # known words after a colon are a heading's own ("Associated surgical service: Shoulder Brace"), no decision
     scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Associated surgical service: Shoulder Brace"),
                            "pdf-ocr")
