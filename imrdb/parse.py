@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from imrdb import patterns as p
 from imrdb.citations import parse_guideline_text
@@ -590,8 +591,6 @@ def read_ocr_patient_loosely(letter: Letter) -> None:
 def _sex_word(word: str) -> str | None:
     """"male" or "female" for a word that is one, or is one edit from just one of its words ("mule", "femalc",
     "malé": accents aside)."""
-    from rapidfuzz.distance import Levenshtein
-
     lower = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode().replace("rn", "m")
     if lower in p.FEMALE_WORDS:
         return "female"
@@ -645,8 +644,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
                             (p.OCR_PERCENT_FIVE, lambda match: "5"),
                             (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
-                            (p.OCR_APOSTROPHE_BEFORE_NUMBER, lambda match: " "),
-                            (p.OCR_APOSTROPHE_BETWEEN_WORDS, lambda match: " "),
+                            (p.OCR_APOSTROPHE_FOR_SPACE, lambda match: " "),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 

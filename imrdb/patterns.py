@@ -258,8 +258,9 @@ OCR_DIGIT_LIKE = re.compile(r"[A-Za-z$!|§&]")
 OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 # The phrase as OCR may read every word of it ("a4 year old male", "a 24 yeat old male", "a 34-yedr-old male",
-# "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male", "39- “yeur- -old male"): a mark or letter glued before the age, a word of "y" and two to four letters for
-# "year", one of "o" and "d" for "old", and the next word (the sex, if one edit from a word for it).
+# "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male", "39- “yeur- -old male"):
+# a mark or letter glued before the age, a word of "y" and two to four letters for "year", one of "o" and
+# "d" for "old", and the next word (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
     r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
     r"([^\W\d_]{3,8})?",
@@ -567,20 +568,20 @@ OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
 OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
 OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
-# decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), and a closing
-# parenthesis that ends a heading no parenthesis opens ("Two refills of Ibuprofen 600mg #90)").
-# ... a full stop read for the space between a word and a number ("cream base.240g"), an apostrophe
-# read between capitals ("PT/PT'T"),
-OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")  # ... or a word ("shoulder.debridement")
-OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
-# ... an apostrophe read for the space between two words ("MRI of the left'shoulder"; not a possessive's
-# "'s" or a contraction's "'t"),
-OCR_APOSTROPHE_BETWEEN_WORDS = re.compile(r"(?<=[a-z]{2})['’](?=[a-z]{3})")
-OCR_APOSTROPHE_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{2})['’](?=\d)")  # ... and one read for a space ("for'2 weeks")
+# decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), "$" or "S"
+# read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan"), and a closing parenthesis that ends a
+# heading no parenthesis opens ("Two refills of Ibuprofen 600mg #90)"; a modified request's ends in "is"),
 OCR_SPINE_LEVEL_STOP = re.compile(r"(?<=\b[CTL]\d)\.(?=\d\b)")
 OCR_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) (?=%)")
-OCR_PERCENT_FIVE = re.compile(r"(?<![\w$])[$S](?=%)")  # "$" or "S" read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan")
-OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")  # a modified request's ends in "is"
+OCR_PERCENT_FIVE = re.compile(r"(?<![\w$])[$S](?=%)")
+OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")
+# ... a full stop read for the space between a word and a number or another word ("cream base.240g",
+# "shoulder.debridement"), an apostrophe read between capitals ("PT/PT'T"), and one read for the space
+# before a number or between two words ("for'2 weeks", "MRI of the left'shoulder"; not a possessive's
+# "'s" or a contraction's "'t").
+OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")
+OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
+OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
@@ -588,11 +589,11 @@ OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
     r"(?=(?:(?!\.\s)[\s\S]){1,400}?\s(?:is|are)[ \t]*:\s*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A page number alone on the first or last line of a page: "2", "- 3 -".
 OCR_PAGE_NUMBER = re.compile(r"\A\s*-?\s*\d{1,2}\s*-?[ \t]*\n|\n[ \t]*-?\s*\d{1,2}\s*-?\s*\Z")
-# A line's leading run of stray marks: ". . - : Received:", "~ The applicant", "“warrant imaging",
-# "' Priority:". Brackets, "#" and "$" are kept: a line can begin with them.
 # "©" or "€" read for the C of a word in capitals ("©LINICAL CASE SUMMARY"; a case number's "©M17" is
 # read as one by OCR_CASE_NUMBER, with its warning).
 OCR_C_IN_CAPITALS = re.compile(r"[©€](?=[A-Z]{2})")
+# A line's leading run of stray marks: ". . - : Received:", "~ The applicant", "“warrant imaging",
+# "' Priority:". Brackets, "#" and "$" are kept: a line can begin with them.
 OCR_LEADING_NOISE = re.compile(r"^(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}[ \t]*)+(?=\S)", re.MULTILINE)
 # Stray marks after a line's last word: "Review determinations. '", "medically necessary. ' -",
 # "12004. | | | ,", and lone letters or pairs after its last sentence (a new sentence starts with a
@@ -695,8 +696,8 @@ OCR_WORD_PART = re.compile(r"(?<![\w'/-])[A-Za-z]+(?![\w'-])")
 WORD_LETTERS = re.compile(r"[a-z]+")
 # A heading read again elsewhere in its letter (imrdb.spelling.Copies): a word without the marks it can
 # carry at either end in one place and not in another ('the request for "EMG/NCS of the bilateral upper
-# extremities" is', "{nerve conduction velocity)"), and the shape of a word that is a number, dose or quantity as letters print them ("150mg", "#60",
-# "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
+# extremities" is', "{nerve conduction velocity)"), and the shape of a word that is a number, dose or
+# quantity as letters print them ("150mg", "#60", "10/325mg", "5%", "30.5/30/16mg", "240g", "x12").
 OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
 HYPHEN_OR_SLASH = re.compile(r"[/-]")  # between the parts of a word ("EMG/NCS", "Pre-operative")

@@ -121,7 +121,7 @@ def correct_word(word: str, used: frozenset[str] | set[str] = frozenset()) -> st
         return None
     if not (word.islower() or word.istitle() or (word.isupper() and len(word) > 3)):
         return None  # "EMGINCS", "PTn": an abbreviation or a mixed reading, not a word misread
-    if any(lower.endswith(ending) and lower[:-len(cut)] in known for ending, cut in p.WORD_ENDINGS.items()):
+    if _inflected(lower, known):
         return None  # a known word's plural or past ("opioids", "entrapments"): no list has them all
     common = _word_lists()[1] if len(lower) >= MIN_EDIT_LENGTH else frozenset()
     found = {reading for reading in _confused(lower) if reading in common or reading in used}
@@ -344,8 +344,12 @@ def _a_printed_part(part: str) -> bool:
     if part.isupper() and 2 <= len(part) <= 5:
         return True
     lower, known = part.lower(), known_words()
-    return lower in known or any(lower.endswith(ending) and lower[:-len(cut)] in known
-                                 for ending, cut in p.WORD_ENDINGS.items())
+    return lower in known or _inflected(lower, known)
+
+
+def _inflected(lower: str, known: set[str]) -> bool:
+    """Whether a lower-case word is a known word's plural or past (p.WORD_ENDINGS: "opioids", "scored")."""
+    return any(lower.endswith(ending) and lower[:-len(cut)] in known for ending, cut in p.WORD_ENDINGS.items())
 
 
 def _in_case_of(copy: str, word: str) -> str:
