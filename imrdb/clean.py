@@ -131,6 +131,8 @@ def _has_other_ascii_space(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
+CONCLUSION_LIKE = 75  # rapidfuzz ratio from which a rationale's wrapped last word is "necessary" misread ("hecessarys": 84)
+DECISION_LIKE = 60  # ... from which a word no list knows, where a heading's decision is, is a decision misread beyond that
 DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
 
 
@@ -163,6 +165,8 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
     text = p.OCR_GARBLED_CONCLUSION.sub(lambda match: _garbled_conclusion(match, corrections), text)
+    text = p.OCR_WRAPPED_CONCLUSION.sub(lambda match: _wrapped_conclusion(match, corrections), text)
+    text = p.OCR_SPECK_BEFORE_DECISION.sub("", text)
     text = p.OCR_HEADING_AFTER_CONCLUSION.sub(lambda match: f"{match['before']}{match['heading']}: {match['word']}", text)
     text = p.OCR_STRAY_APOSTROPHE.sub("", text)
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
@@ -186,11 +190,23 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     by the item label on the next line: its decision word, if it is one, gets its colon back."""
     word = match["word"]
     decision = decision_word(word)
+    if decision is None and _like_a_decision(word):
+        return f"{match['heading']}: {word}\n"  # a decision OCR could not read: parsing takes it from the rationale
     if decision is None:
         return match[0]
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
     return f"{match['heading']}: {decision}\n"
+
+
+def _like_a_decision(word: str) -> bool:
+    """Whether a word no list knows, ending a heading line before its item's label, is more like one
+    decision word than anything else ("Overtinnent": 67 like "Overturned", 12 like "Upheld"), though
+    too far from it to be taken for it: "Synapryn" or "Deprizine" ending a heading is no decision."""
+    from imrdb.spelling import known_words
+
+    scores = sorted(fuzz.ratio(word.lower(), decision.lower()) for decision in p.DECISION_WORDS)
+    return word.lower() not in known_words() and scores[1] >= DECISION_LIKE and scores[0] < DECISION_LIKE - 20
 
 
 def _garbled_conclusion(match, corrections: list[str]) -> str:
@@ -200,6 +216,19 @@ def _garbled_conclusion(match, corrections: list[str]) -> str:
     if match["word"] in known_words():
         return match[0]
     corrections.append(f"a rationale's closing 'medically necessary.' read by OCR as {match[0].strip()!r}: put right")
+    return "medically necessary."
+
+
+def _wrapped_conclusion(match, corrections: list[str]) -> str:
+    """"medically necessary." for a rationale's last word misread on a line of its own ("hecessarys"):
+    no known word, and like "necessary"."""
+    from imrdb.spelling import known_words
+
+    word = match["word"]
+    if word in known_words() or fuzz.ratio(word, "necessary") < CONCLUSION_LIKE:
+        return match[0]
+    corrections.append(f"a rationale's closing 'medically necessary.' read by OCR as "
+                       f"{' '.join(match[0].split())!r}: put right")
     return "medically necessary."
 
 
@@ -227,7 +256,7 @@ def fix_phrases(text: str, corrections: list[str] | None = None) -> str:
     def fix(match, phrase: str) -> str:
         if fuzz.ratio(match[0].lower(), phrase) < LABEL_SIMILARITY or match[0].lower() == phrase:
             return match[0]
-        if corrections is not None:
+        if corrections is not None and " ".join(match[0].lower().split()) != phrase:  # not for a line break in it
             corrections.append(f"{phrase!r} read by OCR as {' '.join(match[0].split())!r}: put right")
         return _in_case_of(match[0], phrase)
 
@@ -246,22 +275,28 @@ def fix_label(line: str) -> str:
     the label; any other line as it is."""
     if len(line) < 12:
         return line
+    read = line
+    line = line.lstrip(p.OCR_MARKS_BEFORE_LABEL)  # "| * GLINICAL CASE SUMMARY", '"  OLINICAL CASE SUMMARY'
+    if len(line) < 12:
+        return read
     best, best_score, best_end = None, 0.0, 0
     for label in p.OCR_LINE_LABELS:
         if line.startswith(label):
             best, best_score, best_end = label, 100.0, len(label)
             break
-        if abs(ord(line[0].lower()) - ord(label[0].lower())) and abs(ord(line[1].lower()) - ord(label[0].lower())):
-            continue  # neither its first letter nor (a stray mark before it) its second: not this label
+        firsts = label[0].lower() + p.OCR_FIRST_LETTER_READINGS.get(label[0], "")
+        if line[0].lower() not in firsts and label[0].lower() != line[1].lower() and line[0] != label[1]:
+            continue  # neither its first letter (or one OCR reads for it), nor (a stray mark before it) its second,
+            # nor its second letter (the first lost: "OW THE IMR FINAL DETERMINATION WAS MADE"): not this label
         for end in range(max(1, len(label) - 3), min(len(line), len(label) + 3) + 1):
             score = fuzz.ratio(line[:end], label)
             if score > best_score:
                 best, best_score, best_end = label, score, end
     if best is None or best_score < LABEL_SIMILARITY:
-        return line
+        return read
     rest = line[best_end:]
     if not best.endswith(":"):  # a section title is a line of its own: what follows it was specks ("RATIONALES 7", "SUMMARY™", "SUMMARY’ oy ,")
-        return best if len(rest.strip()) <= 2 or not p.OCR_WORD_OF_THREE.search(rest) else line
+        return best if len(rest.strip()) <= 2 or not p.OCR_WORD_OF_THREE.search(rest) else read
     return best + (" " + rest.lstrip() if rest.strip() else rest)
 
 

@@ -174,13 +174,18 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
     return number
 
 
-def read_ocr_date(match: re.Match, field: str, warn) -> str | None:
-    """One header date as OCR read it; a value that is no date is left out, with a warning."""
+def read_ocr_date(match: re.Match, field: str, warn, misread: dict | None = None) -> str | None:
+    """One header date as OCR read it; a value that is no date is left out, with a warning, or, given
+    `misread`, noted there as (read, digits) for `date_in_its_place` to try."""
     text = match[0]
     month, day, year = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
     value = f"{as_digits(month)}/{as_digits(day.replace(' ', ''))}/{as_digits(year)}"
     date = parse_date(value)
-    if date is None:
+    if date is not None and date[:4] > str(dt.date.today().year):  # "01/03/2617": no letter is dated so
+        date = None
+    if date is None and misread is not None:
+        misread[field] = (text, value)
+    elif date is None:
         warn(f"{field} read by OCR as {text!r}, which is no date: left out")
     elif value != text.replace("-", "/"):
         warn(f"{field} read by OCR as {text!r}, taken as {date}")
@@ -243,6 +248,7 @@ def read_ocr_header(header: str, letter: Letter) -> None:
     dates = list(p.OCR_DATE.finditer(flat))
     taken: set[int] = set()
     unread = []
+    misread: dict[str, tuple[str, str]] = {}
     for index, (_, end, field) in enumerate(labels):
         if field not in HEADER_DATES:
             continue
@@ -252,7 +258,7 @@ def read_ocr_header(header: str, letter: Letter) -> None:
         for number, date in enumerate(dates):
             if number not in taken and end <= date.start() < bound:
                 taken.add(number)
-                setattr(letter, field, read_ocr_date(date, field, warn))
+                setattr(letter, field, read_ocr_date(date, field, warn, misread))
                 break
         else:
             unread.append(field)
@@ -281,6 +287,8 @@ def read_ocr_header(header: str, letter: Letter) -> None:
     for field in unread:
         setattr(letter, field, None)
         warn(f"{field}: no date after its label in the OCR'd header")
+    for field, (text, value) in misread.items():
+        date_in_its_place(letter, field, text, value, warn)
     priority = p.PRIORITY.search(flat)
     if priority is None:  # the value is the header's only "Standard" or "Expedited", whether its label was read or not
         after = found["priority"][1] if "priority" in found else 0
@@ -293,6 +301,31 @@ def read_ocr_header(header: str, letter: Letter) -> None:
                 break
     else:
         letter.priority = priority[1].capitalize() if priority else None
+
+
+def date_in_its_place(letter: Letter, field: str, text: str, value: str, warn) -> None:
+    """A header date OCR read as no date ("Application Received: 42/09/2016", a 1 read as a 4) or as one
+    after this year ("01/03/2617"), taken as the one date a single digit away that falls between the
+    dates before and after it in the order every letter keeps (UR denial 11/22/2016, assignment
+    12/13/2016: 12/09/2016, not 02/09/2016); left out, with a warning, when it has not both of those
+    dates or more than one such date. Never the first or the last date of that order, which nothing
+    bounds on one side."""
+    at = DATE_ORDER.index(field)
+    before = getattr(letter, DATE_ORDER[at - 1]) if at > 0 else None
+    after = getattr(letter, DATE_ORDER[at + 1]) if at + 1 < len(DATE_ORDER) else None
+    found = set()
+    if before and after:
+        for place in range(len(value)):
+            for digit in "0123456789" if value[place].isdigit() else ():
+                date = parse_date(value[:place] + digit + value[place + 1:])
+                if date and before <= date <= after:
+                    found.add(date)
+    if len(found) == 1:
+        setattr(letter, field, found.pop())
+        warn(f"{field} read by OCR as {text!r}, which is no date a letter can have: taken as {getattr(letter, field)}, the one date "
+             f"a digit away between {DATE_ORDER[at - 1]} and {DATE_ORDER[at + 1]}")
+    else:
+        warn(f"{field} read by OCR as {text!r}, which is no date a letter can have: left out")
 
 
 def _in_date_order(letter: Letter) -> bool:
@@ -387,9 +420,23 @@ def closest_name(name: str, kind: str) -> str | None:
     if name in names:
         return name
     close = [match for match in process.extract(name, names, scorer=fuzz.ratio, limit=2) if match[1] >= NAME_SIMILARITY]
-    if len(close) == 1 or (close and close[0][1] - close[1][1] >= 5):
+    if (len(close) == 1 or (close and close[0][1] - close[1][1] >= 5)) and _begins_alike(name, close[0][0]):
         return close[0][0]
     return None
+
+
+def _begins_alike(read: str, name: str) -> bool:
+    """Whether each word of an OCR'd name begins as the known name's word does, or with a letter OCR reads
+    for it (p.OCR_CONFUSIONS): OCR misreads letters inside a word ("Occuputional", "Med1cme"), but a word
+    that begins otherwise is another word ("hain Medicine", read for "Preventive Medicine", is no "Pain
+    Medicine"), unless its first letter was lost. Names of as many words only: words lost or run together are
+    left to the ratio."""
+    read_words, words = read.split(), name.split()
+    if len(read_words) != len(words):
+        return True
+    return all(mine[:1].lower() == theirs[:1].lower() or theirs[:1].lower() in p.OCR_CONFUSIONS.get(mine[:1].lower(), ())
+               or mine[:1].lower() == theirs[1:2].lower()  # its first letter lost or split off: "New Y ork"
+               or not mine[:1].isalpha() for mine, theirs in zip(read_words, words))
 
 
 def split_names(words: list[str], kind: str) -> list[str] | None:
@@ -430,8 +477,10 @@ def _known_names_in(name: str, kind: str) -> list[str] | None:
     """The known name an OCR'd name is, or the several it is run together, or None."""
     from imrdb.spelling import correct_words
 
-    # no name has a word of two letters (specks) or a full stop ("New York.California": a comma misread)
-    words = [word for word in p.NAME_WORD_SEPARATOR.split(name) if len(word) > 2 or word == "&"]
+    # no name has a word of two letters (specks, marks aside: 'Texas “et') or a full stop ("New
+    # York.California": a comma misread)
+    words = [word for word in p.NAME_WORD_SEPARATOR.split(name)
+             if sum(character.isalnum() for character in word) > 2 or word == "&"]
     known = closest_name(" ".join(words), kind)
     if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
         read = correct_words(" ".join(words).lower(), name_words(kind))[0]
@@ -589,13 +638,15 @@ def read_ocr_patient_loosely(letter: Letter) -> None:
 
 
 def _sex_word(word: str) -> str | None:
-    """"male" or "female" for a word that is one, or is one edit from just one of its words ("mule", "femalc",
-    "malé": accents aside)."""
-    lower = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode().replace("rn", "m")
-    if lower in p.FEMALE_WORDS:
-        return "female"
-    if lower in p.MALE_WORDS:
-        return "male"
+    """"male" or "female" for a word that is one (accents aside, "malé"; with two letters OCR reads for an
+    "m" made one, "inale"), or is one edit from just one of its words ("mule", "femalc")."""
+    lower = unicodedata.normalize("NFKD", word.lower()).encode("ascii", "ignore").decode()
+    for reading in (lower, *(lower.replace(pair, "m") for pair in p.OCR_M_READINGS)):  # "inale", "niale", "rnale"
+        if reading in p.FEMALE_WORDS:
+            return "female"
+        if reading in p.MALE_WORDS:
+            return "male"
+    lower = lower.replace("rn", "m")
     if len(lower) < 4:
         return None
     near = {sex for sex, words in (("female", p.FEMALE_WORDS), ("male", p.MALE_WORDS))
@@ -606,29 +657,69 @@ def _sex_word(word: str) -> str | None:
 def ocr_heading_fixer(letter: Letter, text: str):
     """For an OCR'd letter's item headings: each word misread that `imrdb.spelling` can put right put
     right ("MRI of the umbar spine", "The original reauest"), before the heading is read, with a warning."""
-    from imrdb.spelling import Copies, correct_words, join_split_words, letter_words
+    from imrdb.spelling import Copies, correct_words, join_split_words, letter_words, without_accents
 
     used = letter_words(text)
     copies = Copies(text)
 
-    def fix(heading: str, position: int) -> str:
-        heading, changes, doubts = copies.agree(heading)
-        for read, elsewhere in doubts:
-            letter.warnings.append(f"item {position} heading: {read!r} read by OCR, where the letter says it "
-                                   f"again {elsewhere!r}: check it against the file")
+    def spell(heading: str, changes: list, doubts: list) -> str:
+        heading, plain = without_accents(heading)
+        changes += plain
+        heading, agreed, unsure = _agree_in_parts(copies, heading)
+        changes += agreed
+        doubts += [doubt for doubt in unsure if doubt not in doubts]
         heading, joined = join_split_words(heading)
         changes += joined
         heading, corrected = correct_words(heading, used)
         changes += corrected
         heading, corrected = correct_words(heading, used, p.OCR_HYPHENED_PART)
         changes += corrected
+        return heading
+
+    def fix(heading: str, position: int) -> str:
+        changes: list[tuple[str, str]] = []
+        doubts: list[tuple[str, str]] = []
+        heading = spell(heading, changes, doubts)
+        marked = len(changes)
         for pattern, replace in _OCR_HEADING_MARKS_FIXES:
             heading = _replace_noting(heading, pattern, replace, changes)
+        if len(changes) > marked:  # a mark put right can part a word from the one it was glued to ("Celecoxih'200mg")
+            heading = spell(heading, changes, doubts)
+        for read, elsewhere in doubts:
+            letter.warnings.append(f"item {position} heading: {read!r} read by OCR, where the letter says it "
+                                   f"again {elsewhere!r}: check it against the file")
         for read, right in changes:
             letter.warnings.append(f"item {position} heading: {read!r} read by OCR, taken as {right!r}")
         return heading
 
     return fix
+
+
+def _agree_in_parts(copies, heading: str) -> tuple[str, list, list]:
+    """`Copies.agree` for a heading; for a modified request's, for its original request and the item
+    remaining apart ("Acupuncture 18 sessions was the original request. ... The remaining IMR eligible
+    portion of the original request, 7 Acupuncture 12 sessions is"): the letter says each of them
+    elsewhere, never the whole heading."""
+    original = p.MODIFIED_ORIGINAL.search(heading)
+    if not original:
+        return copies.agree(heading)
+    spans = [(0, original.start())]
+    remaining = p.MODIFIED_REMAINING.search(heading, original.end())
+    if remaining:
+        spans.append(remaining.span("description"))
+    changes: list = []
+    doubts: list = []
+    parts = [set(heading[start:end].split()) for start, end in spans]
+    for index, (start, end) in reversed(list(enumerate(spans))):
+        right, more, unsure = copies.agree(heading[start:end])
+        others = set().union(*(words for other, words in enumerate(parts) if other != index))
+        # the other part is no misreading of this one: "Acupuncture 18 sessions" was asked, "12" remain, and
+        # the remaining "Trezix capsule 30.5/30/L6mg" is not the "320.5/30/16mg" asked
+        if any(any(character.isdigit() for character in taken) and taken in others for _, taken in more):
+            right, more = heading[start:end], []
+        heading = heading[:start] + right + heading[end:]
+        changes[:0], doubts[:0] = more, [doubt for doubt in unsure if doubt[1] not in others]
+    return heading, changes, doubts
 
 
 # What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of",
@@ -645,6 +736,9 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_PERCENT_FIVE, lambda match: "5"),
                             (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
                             (p.OCR_APOSTROPHE_FOR_SPACE, lambda match: " "),
+                            (p.OCR_BANG_FOR_ONE, lambda match: "1"), (p.OCR_BANG_AFTER_WORD, lambda match: ""),
+                            (p.OCR_SPACE_IN_PARENTHESES, lambda match: ""), (p.OCR_STOP_AFTER_DIGIT, lambda match: " "),
+                            (p.OCR_MARK_AFTER_COMMA, lambda match: " "),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 

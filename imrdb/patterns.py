@@ -262,7 +262,7 @@ OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=
 # a mark or letter glued before the age, a word of "y" and two to four letters for "year", one of "o" and
 # "d" for "old", and the next word (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}(o[^\W\d_1]{0,2}d)\b[\s,]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}(o[^\W\d_1]{0,2}d)\b[\s,.-]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )
@@ -506,7 +506,10 @@ OCR_UNDERSCORE = re.compile(r"_+")
 # The reviewer block's labels misread beyond fix_label's reach: "Cemficauon(s)/Specralty",
 # "Certlficauon(e)/Spechty",
 # "Stale(s) of Llcensure:".
-OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}(?:[ ]\w{1,2}(?=\s*[:;]))?\s*[:;]?",
+# With its ")/" lost or misread, the label must end in its colon: "Gortification(s Specialty: Physical
+# Medicine", "Cortification(s\ySpoctilty: Anesthesiology".
+OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}(?:[ ]\w{1,2}(?=\s*[:;]))?\s*[:;]?"
+                                     r"|^\S{0,2}[CG]\w{4,13}\(\w\S{0,2}?\s?S\w{3,9}[ \t]?[:;]",
                                      re.MULTILINE)  # ... "Specialt y:"
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
 # "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
@@ -519,7 +522,7 @@ OCR_PHRASES = {
     "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec\S{5,8}\b"),
     "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re\S{4,6}\b"),  # "The driginal request", "reauest"
     # a heading's own label: "Associated surgical service; Cold therapy unit"
-    "associated surgical service:": re.compile(r"\b[Aa]ss\S{5,9}\s+sur\S{4,7}\s+ser\S{3,6}\s?[:;]"),
+    "associated surgical service:": re.compile(r"\b[Aa]ss\S{5,9}\s+sur\S{4,7}[\s-]+ser\S{3,6}\s?[:;]"),  # "surgical-service:"
     # the end of the summary's first line: "... including all medical records;"
     "including all medical records:": re.compile(r"\b[Ii]nc\S{5,8}\s+all\s+med\S{4,6}\s+rec\S{3,6}\s?[:;,.]"),
 }
@@ -582,6 +585,15 @@ OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")
 OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")
 OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
 OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
+# ... and no item description has an exclamation mark: one before a digit is a 1 misread ("Acupuncture
+# !2 sessions"), one after a word a speck ("possible proximal! biceps tenodynovitis"); nor a space inside
+# a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a lone digit and a word
+# ("Acupuncture 3.times a week"), nor a mark glued after a comma ("Gabapentin 6%,.Lidocaine 5%").
+OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
+OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
+OCR_SPACE_IN_PARENTHESES = re.compile(r"(?<=\()[ ]+(?=\w)|(?<=[\w%])[ ]+(?=\))")
+OCR_STOP_AFTER_DIGIT = re.compile(r"(?<=(?<![\w.])\d)\.(?=[a-z]{3})")
+OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
@@ -605,6 +617,8 @@ _OCR_MARKS = r"(?!:[ \t]*$)(?:[-.,:;'\"`~_^*»«“”‘’—–=+\\]{1,3}|[()
 OCR_MARKS_LINE = re.compile(r"^[-.,:;'\"`~_^*»«“”‘’—–=+\\ \t]+$", re.MULTILINE)
 OCR_TRAILING_NOISE = re.compile(r"(?:(?<=[.!?])(?:[ \t]+[a-z])+)?(?:[ \t]+" + _OCR_MARKS + r")+[ \t]*$"
                                 r"|(?<=[.!?])(?:[ \t]+[a-z]{1,2}[%#*&]?)+[ \t]*$", re.MULTILINE)
+# A speck between a heading's colon and the decision's ("Cold therapy unit: +: Upheld").
+OCR_SPECK_BEFORE_DECISION = re.compile(r"(?<=:)[ \t]*[+*^~°«»]{1,2}[ \t]*:(?=[ \t]*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A speck after a colon that ends a line ("... 30.5/30/16mg is:." before "Upheld" on the next line).
 OCR_MARK_AFTER_COLON = re.compile(r"(?<=:)[ \t]*[.,'`‘’\"“”]+[ \t]*$", re.MULTILINE)
 # "pg. 607.." and "Service..He/she": a full stop read twice (an ellipsis has three).
@@ -612,13 +626,15 @@ OCR_DOUBLE_STOP = re.compile(r"(?<!\.)\.\.(?!\.)")
 # A paragraph of prose (Tesseract ends one with a blank line) ends in a full stop: one that ends in a
 # comma had its stop misread ("... for weaning and terminating opioids for this patient, ,"), and
 # without it the next item's heading would run back into it.
-OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z])\.?,(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")  # ... or "patient.,"
+# Not the comma of a modified request's "The remaining IMR eligible portion of the original request,",
+# whose item follows the blank line.
+OCR_PARAGRAPH_END_COMMA = re.compile(r"(?<=[a-z])(?<!original request)\.?,(?:[ \t]?,)*[ \t]*(?=\n[ \t]*\n)")  # ... or "patient.,"
 # A heading's decision at the end of its line, as read: ": Upheld", "; Uphe1d", ": 0verturned",
 # ": Uphcld j", "is: Upheld a :", "Upheld . . 7 ot" (specks after it), "is: Ovérturned" (a letter read with an accent),
 # "contrast:. Upheld", "shoulder: ‘ Upheld" (a speck before it), "(unknown quantity); Upheld’", "is:\nUpheld :"
 # and "is:\n\n‘ Upheld ms ‘" (wrapped onto a line of its own), "is: Upheld Los ;", "Overturned Hoof",
-# "debridement: Overturned:".
-OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*){0,2}(?:[.,'`‘’\"“”][ \t]*)?([^\W_][\w.,'‘’\"“”]{4,11})[:;]?"
+# "debridement: Overturned:", "right hip:,' Upheld".
+OCR_DECISION_END = re.compile(r"[:;][ \t]*(?:\n[ \t]*){0,2}(?:[.,'`‘’\"“”][ \t]*){0,2}([^\W_][\w.,'‘’\"“”]{4,11})[:;]?"
                               r"(?:[ \t]+\S{1,4}){0,5}[ \t]*$", re.MULTILINE)
 DECISION_WORDS = ("Upheld", "Overturned")
 # Marks OCR leaves before a heading's first word: no item description starts with one.
@@ -637,6 +653,9 @@ OCR_HEADING_AFTER_CONCLUSION = re.compile(
 # A rationale's closing "medically necessary." with its last word misread ("is not medically wae",
 # "medically epey:"), known by the heading that ends with a decision on the next line: put right (when
 # the word is no known word), so the heading starts after it.
+# ... or its last word wrapped onto a line of its own and misread ("is not medically\n‘hecessarys"), known
+# by its likeness to "necessary" (clean.CONCLUSION_LIKE) and the blank line after it.
+OCR_WRAPPED_CONCLUSION = re.compile(r"\bmedically[ \t]*\n[ \t]*\S?(?P<word>[a-z]{6,12})[.,:;]?[ \t]*(?=\n[ \t]*\n)")
 OCR_GARBLED_CONCLUSION = re.compile(
     r"\bmedically[ \t]+(?P<word>[a-z]{2,6})[.,:;]?[ \t]*(?=\n\s*[^\n]*:[ \t]*(?:Upheld|Overturned)[ \t]*$)", re.MULTILINE)
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
@@ -645,7 +664,7 @@ OCR_GARBLED_CONCLUSION = re.compile(
 # heading's own colon), and the item's first label on the next line. Parsing takes the decision
 # from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
-    r"[:;][ \t]*(?P<word>[^\s:;]{1,11}(?:[ \t]+[^\s:;]{1,11})?)[ \t]*$(?=\nClaims\s+Administrator\s+guideline:)",
+    r"[:;][ \t]*(?P<word>[^\s:;]{1,11}(?:[ \t]+[^\s:;]{1,11})?)[ \t]*$(?=\n(?:[ \t]*\n)?Claims\s+Administrator\s+guideline:)",
     re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
@@ -658,6 +677,10 @@ OCR_LINE_LABELS = (
     "HOW THE IMR FINAL DETERMINATION WAS MADE", "CLINICAL CASE SUMMARY", "IMR ISSUES, DECISIONS AND RATIONALES",
     "The Final Determination was based on decisions for the disputed items/services set forth below:",
 )
+# ... after the marks a scan leaves before them, and with a capital OCR reads for another of its shape
+# ("GLINICAL CASE SUMMARY", "OLINICAL CASE SUMMARY"): the label's first letter or one of these.
+OCR_MARKS_BEFORE_LABEL = " \t|*\"'`~_^-.,:;»«“”‘’"
+OCR_FIRST_LETTER_READINGS = {"C": "go©€("}
 
 # Header labels, as imrdb.parse.find_ocr_labels looks for them in OCR'd text ("Date Assngned",
 # "Dateoflnjury", "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each by the field it labels.
@@ -702,6 +725,7 @@ OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
 HYPHEN_OR_SLASH = re.compile(r"[/-]")  # between the parts of a word ("EMG/NCS", "Pre-operative")
 OCR_HASH_READINGS = ("4", "H", "ff", "£")  # what OCR reads a quantity's "#" as ("Celecoxib 200mg 490")
+OCR_M_READINGS = ("rn", "in", "ni")  # what OCR reads an "m" as ("a 60 year old inale", "a 34-year-old niale")
 OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")
 OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)
 # The words of one or two letters taken as words where OCR ran two words together ("Ihave").

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from collections import Counter, defaultdict
 
 from rapidfuzz.distance import Levenshtein
@@ -165,6 +166,25 @@ def join_split_words(text: str) -> tuple[str, list[tuple[str, str]]]:
             continue
         previous = word
     return "".join(pieces) + text[last:], changes
+
+
+def without_accents(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """`text` with each word OCR read with an accent ("Pré-operative", "Ovérturned") that is a word a letter
+    prints without it (`well_formed`) written without it; and the (read, taken) pairs. A word that is no
+    word either way stays as read."""
+    changes: list[tuple[str, str]] = []
+
+    def fix(match: re.Match) -> str:
+        word = match[0]
+        if word.isascii():
+            return word
+        plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
+        if len(plain) != len(word) or not well_formed(_core(plain)):
+            return word
+        changes.append((word, plain))
+        return plain
+
+    return p.OCR_WORD.sub(fix, text), changes
 
 
 def letter_words(text: str) -> frozenset[str]:

@@ -37,6 +37,11 @@ CLEANED_LINES = [
      "appropriate method. for weaning and terminating opioids for this patient.\n\nTabradol (unknown quantity): Upheld"),
     ("Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair",
      "Right shoulder arthroscopy with subacromial decompression, acromioplasty,\nMumford, rotator cuff repair"),
+    # ... nor the comma before a modified request's remaining item, after a blank line (fax)
+    ("by the Claims Administrator. The remaining IMR eligible portion of the original request,\n\n"
+     "7 Acupuncture 12 sessions is: Upheld",
+     "by the Claims Administrator. The remaining IMR eligible portion of the original request,\n\n"
+     "7 Acupuncture 12 sessions is: Upheld"),
     # "©" read for the C of a word in capitals; a mark after a section title
     ("‘ ©LINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("CLINICAL CASE'SUMMARY™", "CLINICAL CASE SUMMARY"),
@@ -61,6 +66,12 @@ CLEANED_LINES = [
     ("Cemficauon(s)/Specralty: Physrcal Medicine & Rehabrlltatlon",
      "Certification(s)/Specialty: Physrcal Medicine & Rehabrlltatlon"),
     ("Certlficauon(e)/Spechty: Internal Medlcme", "Certification(s)/Specialty: Internal Medlcme"),
+    # ... its ")/" lost or misread, its first letter too (then it must end in its colon)
+    ("Gortification(s Specialty: Physical Medicine :& Rehabilitation, Pain ‘Management",
+     "Certification(s)/Specialty: Physical Medicine :& Rehabilitation, Pain ‘Management"),
+    ("Cortification(s\\ySpoctilty: Anesthesiology, Pain Management, Hospice & Palliative: Medicine.",
+     "Certification(s)/Specialty: Anesthesiology, Pain Management, Hospice & Palliative: Medicine."),
+    ("Certification of the records (see below) Specialist: none", "Certification of the records (see below) Specialist: none"),
     ("—e rationale: The MTUS states that unequivocal objective findings that identify specific",
      "Decision rationale: The MTUS states that unequivocal objective findings that identify specific"),
     ("The rationale: is given below", "The rationale: is given below"),
@@ -70,6 +81,10 @@ CLEANED_LINES = [
     ("- IMR ISSUES, DECISIONSAND RATIONALES", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("HOW THE IMR FINAL DETERMINATION WA‘S MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
     ("HOW. THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
+    # ... its first capital read as another of its shape, or lost, after marks
+    ("| * GLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
+    ("\"  OLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
+    ("_ OW THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
     # table rules and speckle read as marks
     ("Date Assigned: | 11/18/2016 Date of Injury: | 10/10/2016", "Date Assigned: 11/18/2016 Date of Injury: 10/10/2016"),
     ("Review determinations. '", "Review determinations."),
@@ -109,6 +124,16 @@ PHRASES = [
      ["'medically necessary' read by OCR as 'medlcally necessary': put right"]),
     ("Associated surgical service; Cold therapy unit: Overturned", "Associated surgical service: Cold therapy unit: Overturned",
      ["'associated surgical service:' read by OCR as 'Associated surgical service;': put right"]),
+    # a hyphen read for a space, a speck between the heading's colon and the decision's (fax)
+    ("Associated surgical-service: Cold therapy unit: +: Upheld", "Associated surgical service: Cold therapy unit: Upheld",
+     ["'associated surgical service:' read by OCR as 'Associated surgical-service:': put right"]),
+    # a rationale's last word wrapped onto a line of its own and misread (fax); a line break is no misreading
+    ("request for Ketophene (unknown quantity). is not medically\n‘hecessarys\n\nKetophene (unknown quantity): Upheld",
+     "request for Ketophene (unknown quantity). is not medically necessary.\n\nKetophene (unknown quantity): Upheld",
+     ["a rationale's closing 'medically necessary.' read by OCR as 'medically hecessarys': put right"]),
+    ("the request is not medically\nnecessary.", "the request is not medically necessary.", []),
+    ("the request is not medically\nwarranted.\n\nMRI of the knee: Upheld",
+     "the request is not medically\nwarranted.\n\nMRI of the knee: Upheld", []),
     ("case file, including all medical records; ‘", "case file, including all medical records:",
      ["'including all medical records:' read by OCR as 'including all medical records;': put right"]),
 ]
@@ -132,6 +157,7 @@ DECISIONS = [
      ["decision read by OCR as 'Uphcld', taken as 'Upheld'"]),
     ("times a week for 1 week is: Upheld a :", "times a week for 1 week is: Upheld", []),
     ("MRI of the lumbar spine: Up.held»", "MRI of the lumbar spine: Upheld", ["decision read by OCR as 'Up.held', taken as 'Upheld'"]),
+    ("MRI without contrast of the right hip:,' Upheld", "MRI without contrast of the right hip: Upheld", []),
     # wrapped onto a line of its own, a speck after it; a line of its own after a colon that is no decision stays
     ("IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is:\nUpheld :",
      "IMR eligible. The original request, one month supply of Trezix capsule 30.5/30/16mg is: Upheld", []),
@@ -362,8 +388,35 @@ HEADERS_READ_ON_SCANS = [
      ["date_of_injury taken from the OCR'd header as the one date no label took (its label was not found)"]),
 ]
 
+# A date OCR read as no date, or as one no letter can have: the one date a digit away that keeps the
+# dates' order, else left out; each with a warning (headers of fax scans).
+HEADER_DATES_MISREAD = [
+    ("Case Number: CM16-0237163\nDate Assigned: 12/13/2016 ' Date of Injury: || 10/13/2016\n"
+     "Decision Date: 01/10/2017 _. UR Denial Date: 11/22/2016 .\n“Priority: . Standard ; Application ‘42/09/2016\n"
+     "= Received:",
+     {"application_received": "2016-12-09"},
+     ["application_received read by OCR as '42/09/2016', which is no date a letter can have: taken as 2016-12-09, "
+      "the one date a digit away between ur_denial_date and date_assigned"]),
+    ("Case Number: CM17-0002181\nDate Assigned: 01/06/2017 Date of Injury: 11/29/2016\n"
+     "Decision Date: 02/02/2017 UR Denial Date: 12/16/2016\nPriority: Standard Application 01/03/2617\nReceived:",
+     {"application_received": "2017-01-03"},
+     ["application_received read by OCR as '01/03/2617', which is no date a letter can have: taken as 2017-01-03, "
+      "the one date a digit away between ur_denial_date and date_assigned"]),
+    # two dates a digit away keep the order (01/12 and 01/22): left out
+    ("Case Number: | | CM17-0005924 | >> _\n‘Date Assigned: 01/42/2017 ___ Date of Injury: 11/09/2016\n\n"
+     "Decision Date: 02/13/2017, Ss. ‘UR Denial Date: = 12/19/2016\nPriority: Standard Application 01/09/2017\n"
+     "_: Received:",
+     {"date_assigned": None, "application_received": "2017-01-09"},
+     ["date_assigned read by OCR as '01/42/2017', which is no date a letter can have: left out"]),
+    # the last date of the order has nothing after it to bound it: left out
+    ("Case Number: CM17-0005924\nDate Assigned: 01/12/2017 Date of Injury: 11/09/2016\n"
+     "Decision Date: 02/43/2017 UR Denial Date: 12/19/2016\nPriority: Standard Application 01/09/2017\nReceived:",
+     {"decision_date": None},
+     ["decision_date read by OCR as '02/43/2017', which is no date a letter can have: left out"]),
+]
 
-@pytest.mark.parametrize("header, facts, warnings", HEADERS + HEADERS_READ_ON_SCANS)
+
+@pytest.mark.parametrize("header, facts, warnings", HEADERS + HEADERS_READ_ON_SCANS + HEADER_DATES_MISREAD)
 def test_ocr_header(header, facts, warnings):
     letter = Letter()
     read_ocr_header(normalize(clean_ocr(header)[0], "pdf-ocr"), letter)
@@ -582,6 +635,23 @@ HEADINGS = [
     ("MRI of the patient's left knee", {"description": "MRI of the patient's left knee"}, []),
     ("Functional capacity evaluation (FCE)", {"description": "Functional capacity evaluation (FCE)"}, []),
     ("Flurbiprofen 20% cream 1.5 oz", {"description": "Flurbiprofen 20% cream 1.5 oz"}, []),
+    # fax: no description has an exclamation mark ("!" read for a 1, a speck after a word), a space inside a
+    # parenthesis, a full stop between a lone digit and a word, a mark glued after a comma, an accent
+    ("Acupuncture !2 sessions", {"description": "Acupuncture 12 sessions"},
+     ["item 1 heading: '!2' read by OCR, taken as '12'"]),
+    ("decompression/acromioplasty and possible proximal! biceps tenodynovitis",
+     {"description": "decompression/acromioplasty and possible proximal biceps tenodynovitis"},
+     ["item 1 heading: 'proximal!' read by OCR, taken as 'proximal'"]),
+    ("Synapryn ( unknown quantity)", {"description": "Synapryn (unknown quantity)"},
+     ["item 1 heading: '( unknown' read by OCR, taken as '(unknown'"]),
+    ("Acupuncture 3.times a week for 2 weeks, neck, right hand and head",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: '3.times' read by OCR, taken as '3 times'"]),
+    ("Cyclobenzaprine 3%, Gabapentin 6%,.Lidocaine 5%/Dextromethorphan",
+     {"description": "Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan"},
+     ["item 1 heading: '6%,.Lidocaine' read by OCR, taken as '6%, Lidocaine'"]),
+    ("Pré-operative BMP", {"description": "Pre-operative BMP"}, ["item 1 heading: 'Pré-operative' read by OCR, taken as 'Pre-operative'"]),
+    ("Decision 2.5mg x 3 (see notes)", {"description": "Decision 2.5mg x 3 (see notes)"}, []),
 ]
 
 
@@ -655,6 +725,21 @@ COPIES = [
     ("7 Pre-operative EKG", 'As such, the requested "Pre-\noperative EKG" is not medically necessary.',
      "Pre-operative EKG", ["item 1 heading: '7 Pre-operative' read by OCR, taken as 'Pre-operative'"]),
     ("2 Lidoderm patches", "the request for 2 Lidoderm patches is not medically necessary.", "2 Lidoderm patches", []),
+    # a mark glued between two words, put right, parts a word misread from the number after it (fax)
+    ("Celecoxih'200mg #90", 'request or ongoing treatment. Given the above, the request for Celecoxib 200mg #90 is-not',
+     "Celecoxib 200mg #90", ["item 1 heading: \"Celecoxih'200mg\" read by OCR, taken as 'Celecoxih 200mg'",
+                             "item 1 heading: 'Celecoxih' read by OCR, taken as 'Celecoxib'"]),
+    # a modified request's item remaining, read against its own copies (the whole heading has none)
+    ("Acupuncture 18 sessions was the original request. Acupuncture 6 sessions was authorized by the Claims "
+     "Administrator. The remaining IMR eligible portion of the original request, 7 Acupuncture 12 sessions is",
+     "response to therapy. Given the above, Acupuncture 12 sessions is not medically necessary.",
+     "Acupuncture 12 sessions", ["item 1 heading: '7 Acupuncture' read by OCR, taken as 'Acupuncture'"]),
+    # ... but never a number of the other part: the remaining item is not the one asked (grey)
+    ("One month supply of Trezix capsule 320.5/30/16mg was the original request. The Claims Administrator authorized "
+     "Trezix capsule 320.5/30/16mg #5, leaving the original request IMR eligible. The original request, one month "
+     "supply of Trezix capsule 30.5/30/L6mg is",
+     "for this injured worker. One month supply of Trezix capsule 320.5/30/16mg was the original\nrequest.",
+     "one month supply of Trezix capsule 30.5/30/16mg", ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
     # what a digital letter has and stays: another word that begins alike, a hyphen left out, other marks,
     # another item's words, a plural, a heading too short to tell its copies
     ("MRI of the lumbosacral spine without contrast, 1.5 Tesla or higher only",
@@ -745,6 +830,16 @@ PATIENTS_READ_LOOSELY = [
     ("This case involves a now 39-yeur-old mule with a, history of an occupational claim from", 39, "male",
      ["patient age read from the summary taking OCR's 'yeur' as 'year'",
       "patient sex read by OCR as '39-yeur-old mule': taken as male"]),
+    # two letters OCR reads for an "m"; a mark between "old" and the sex (fax)
+    ("Though the medical records were typed, it was blurry. The injured worker is a 60 year old inale, :", 60, "male",
+     ["patient sex read by OCR as '60 year old inale': taken as male"]),
+    ("~ The applicant is a 34-year-old niale who has filed a claim for chronic low back pain (LBP)", 34, "male",
+     ["patient sex read by OCR as '34-year-old niale': taken as male"]),
+    ("The injured worker is a 51, year old-fémale, who sustained an industrial injury on October 28,", 51, "female",
+     ["patient age read from the summary taking OCR's the mark ',' after '51' as a space",
+      "patient sex read by OCR as '51, year old-fémale': taken as female"]),
+    ("' The applicant isa 34-year-old. male who has filed a claim for chronic low back pain (LBP)", 34, "male",
+     ["patient sex read by OCR as '34-year-old. male': taken as male"]),
     # a letter glued to the age: a digit of it lost ("a4" for 41), so the sex alone
     ("This is a4 year old male with a date of injury on 10-11-2016,,A review of the medical records", None, "male",
      ["patient age read by OCR as 'a4 year old male': a digit may be misread, left out",
@@ -799,6 +894,14 @@ REVIEWERS = [
                   "Occupational Medicine", "state read by OCR as 'Texas o', taken as Texas"]),
     (("Internal Medicine",), ("Texas Lo",), ("Internal Medicine",), ("Texas",),
      ["state read by OCR as 'Texas Lo', taken as Texas"]),
+    (("Preventive Medicine",), ("Texas “et",), ("Preventive Medicine",), ("Texas",),
+     ["state read by OCR as 'Texas “et', taken as Texas"]),
+    # a word that begins otherwise is another word, not the known name it is close to: "Preventive Medicine"
+    # read as "hain Medicine" is no "Pain Medicine" (fax); a first letter split off is the word's
+    (("hain Medicine", "Occupational Medicine"), ("Texas",), ("hain Medicine", "Occupational Medicine"), ("Texas",),
+     ["specialty 'hain Medicine' is not a known name (misread by OCR?)"]),
+    (("Family Practice",), ("New Y ork",), ("Family Practice",), ("New York",),
+     ["state read by OCR as 'New Y ork', taken as New York"]),
     (("Physical Medicme & Rehabllitauon Pain Management",), ("California", "Arizona"),
      ("Physical Medicine & Rehabilitation", "Pain Management"), ("California", "Arizona"),
      ["specialty read by OCR as 'Physical Medicme & Rehabllitauon Pain Management', taken as "
@@ -895,6 +998,16 @@ def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
         scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", read), "pdf-ocr")
         assert [(item.description, item.decision) for item in scanned.items] == \
             [(item.description, item.decision) for item in digital.items]
+    # its colon lost too, the word too far from a decision to be taken for one ("... without contrast
+    # Overtinnent |", fax), before the item's first label
+    text2 = normalize(sample("002").read_text(), "text")
+    assert "Retro Norco 10/325mg #90: Overturned\nClaims Administrator guideline:" in text2
+    scanned = parse_letter(text2.replace("Retro Norco 10/325mg #90: Overturned", "Retro Norco 10/325mg #90 Overtinnent |"),
+                           "pdf-ocr")
+    assert [(item.description, item.decision) for item in scanned.items] == \
+        [(item.description, item.decision) for item in parse_letter(text2, "text").items]
+    assert any(warning.startswith("item 1 decision read by OCR as 'Overtinnent': taken as Overturned")
+               for warning in scanned.warnings)
     # known words after a colon are a heading's own ("Associated surgical service: Shoulder Brace"), no decision
     scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Associated surgical service: Shoulder Brace"),
                            "pdf-ocr")
