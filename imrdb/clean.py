@@ -131,6 +131,7 @@ def _has_other_ascii_space(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
+CERTIFICATION_LABEL_LONGEST = 32  # characters: "Certification(s)/Specialty:" (27) misread a little longer
 CONCLUSION_LIKE = 75  # rapidfuzz ratio from which a rationale's wrapped last word is "necessary" misread ("hecessarys": 84)
 DECISION_LIKE = 60  # ... from which a word no list knows, where a heading's decision is, is a decision misread beyond that
 DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
@@ -162,6 +163,8 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     corrections: list[str] = []
     text = fix_phrases(text, corrections)
     text = "\n".join(fix_label(line) for line in text.split("\n"))
+    if "Certification(s)/Specialty:" not in text:
+        text = p.OCR_UNLABELLED_CERTIFICATION.sub(lambda match: _certification_line(match, corrections), text, count=1)
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)
     text = p.OCR_HEADING_WITHOUT_COLON.sub(lambda match: _colon_before_decision(match, corrections), text)
     text = p.OCR_GARBLED_CONCLUSION.sub(lambda match: _garbled_conclusion(match, corrections), text)
@@ -197,6 +200,18 @@ def _colon_before_decision(match, corrections: list[str]) -> str:
     if word != decision:
         corrections.append(f"decision read by OCR as {word!r}, taken as {decision!r}")
     return f"{match['heading']}: {decision}\n"
+
+
+def _certification_line(match, corrections: list[str]) -> str:
+    """The reviewer's certification line, its label misread beyond recognition ("CHEESE np enny: Physical
+    Medicine & Rehabilitation", "anon Preventive Medicine"), known by its place: the one line after the
+    licensure line, before the block's blank line. The words before a colon near its start were the label;
+    with no colon, the line is left whole after it (the names are checked against the known ones)."""
+    line = match["line"]
+    colon = line.find(":", 0, CERTIFICATION_LABEL_LONGEST)
+    corrections.append("the line after the licensure read as the certifications, "
+                       + (f"its label read by OCR as {line[:colon + 1]!r}" if colon >= 0 else "its label not read by OCR"))
+    return f"{match['licensure']}Certification(s)/Specialty: {line[colon + 1:].lstrip() if colon >= 0 else line}"
 
 
 def _like_a_decision(word: str) -> bool:

@@ -511,6 +511,10 @@ OCR_UNDERSCORE = re.compile(r"_+")
 OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}(?:[ ]\w{1,2}(?=\s*[:;]))?\s*[:;]?"
                                      r"|^\S{0,2}[CG]\w{4,13}\(\w\S{0,2}?\s?S\w{3,9}[ \t]?[:;]",
                                      re.MULTILINE)  # ... "Specialt y:"
+# The line after the licensure's, before the block's blank line, where no certification label was found.
+OCR_UNLABELLED_CERTIFICATION = re.compile(
+    r"^(?P<licensure>State\(s\) of Licensure:[^\n]*\n)(?!CLINICAL CASE SUMMARY)(?P<line>[^\n]*[A-Za-z]{3}[^\n]*)$(?=\n[ \t]*\n)",
+    re.MULTILINE)
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
 # "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
 OCR_CLAIMS_LABEL = re.compile(r"^Claims[ \t]+\S{4,16}[ \t]+guideline[ \t]*[:;]", re.MULTILINE)
@@ -568,6 +572,9 @@ OCR_QTY_SEMICOLON = re.compile(r"(?<=\bQTY);")
 OCR_HYPHEN_BEFORE_WORD = re.compile(r"(?<= )-(?=[a-z]{2})")
 # ... "S" read for the 5 of a spine level ("L4-5, LS-S1"), and "i" or "l" for the I of MRI ("MRi").
 OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
+# ... the 5 read twice, as "S" and as itself ("LS5-S1"), and "S" read for a dose's 5 ("Cyclobenzaprine 7.Smg").
+OCR_SPINE_LEVEL_FIVE_TWICE = re.compile(r"(?<=\b[CTL])S(?=5-[CTLS]?\d\b)")
+OCR_DOSE_FIVE = re.compile(r"(?<=\d\.)S(?=(?:mg|mcg|ml|g|%)(?!\w))|(?<=\d)S(?=(?:mg|mcg)(?!\w))")
 OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
 OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
@@ -589,6 +596,8 @@ OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
 # !2 sessions"), one after a word a speck ("possible proximal! biceps tenodynovitis"); nor a space inside
 # a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a lone digit and a word
 # ("Acupuncture 3.times a week"), nor a mark glued after a comma ("Gabapentin 6%,.Lidocaine 5%").
+OCR_LONE_COLON = re.compile(r"(?<=[a-z]) :(?= [a-z])")  # ... nor a colon between two small words ("3 times : a week")
+OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electromyography)/NCV")
 OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
 OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
 OCR_SPACE_IN_PARENTHESES = re.compile(r"(?<=\()[ ]+(?=\w)|(?<=[\w%])[ ]+(?=\))")

@@ -208,7 +208,15 @@ class Copies:
     Never a word the letter does not print: only its copies'."""
 
     def __init__(self, text: str) -> None:
-        self.words = (p.HYPHEN_BREAK.sub("-", text) if "-\n" in text else text).split()  # "Pre-\noperative"
+        words = (p.HYPHEN_BREAK.sub("-", text) if "-\n" in text else text).split()  # "Pre-\noperative"
+        # a mark standing alone is no word of a copy but the end of the word before it ("Cyclobenzaprine 3% ,
+        # Gabapentin 6% , Lidocaine": "3%," and "6%,")
+        self.words = []
+        for word in words:
+            if _copy_key(word) or not self.words:
+                self.words.append(word)
+            else:
+                self.words[-1] += word
         self.keys = [_copy_key(word) for word in self.words]
         self.at: dict[str, list[int]] = defaultdict(list)
         for index, key in enumerate(self.keys):
@@ -248,15 +256,18 @@ class Copies:
         for index in sorted(read_there):
             word = words[index]
             core = _core(word) or word  # "%": what OCR left of "5%"
+            marks = not any(character.isalnum() for character in word)  # "=,": what OCR left of "6%,"
             near = [(copies, self.times(copy), copy) for copy, copies in read_there[index].items()
-                    if _misread_for(core, copy)]
+                    if _misread_for(core, copy) or (marks and _a_number(copy))]
             if not near:
                 continue
             near.sort(reverse=True)
             if len(near) > 1 and near[0][:2] == near[1][:2]:
                 continue  # copies that read it two ways as often ("EMG-NCS", "EMG/NCS" once each): none is sure
             _, times, copy = near[0]
-            if self._taken(core, copy, times):
+            if marks and _a_number(copy):
+                right[index] = copy + (word[-1] if word[-1] in ",;" else "")
+            elif self._taken(core, copy, times):
                 right[index] = word.replace(core, _in_case_of(copy, core), 1)
             elif well_formed(core) and well_formed(copy) and len(core) == len(copy):
                 doubts.append((word, copy))  # "130mg" and "150mg", "Are" and "Arc"; not "points" and "Point"
@@ -334,6 +345,11 @@ def _misread_for(word: str, copy: str) -> bool:
         return False
     most = min(MOST_LETTERS_OTHER, max(1, len(copy) // 3))
     return abs(len(word) - len(copy)) <= most and Levenshtein.distance(word.lower(), copy.lower()) <= most
+
+
+def _a_number(word: str) -> bool:
+    """Whether a copy's word is a number, dose or quantity ("6%", "150mg", "#90")."""
+    return bool(p.OCR_WELL_FORMED_NUMBER.fullmatch(word))
 
 
 def _core(word: str) -> str:

@@ -651,6 +651,17 @@ HEADINGS = [
      {"description": "Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan"},
      ["item 1 heading: '6%,.Lidocaine' read by OCR, taken as '6%, Lidocaine'"]),
     ("Pré-operative BMP", {"description": "Pre-operative BMP"}, ["item 1 heading: 'Pré-operative' read by OCR, taken as 'Pre-operative'"]),
+    # grey: a lone colon between two small words, "((", a spine level's 5 read twice, "S" for a dose's 5
+    ("Acupuncture 3 times : a week for 2 weeks, neck, right hand and head",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: 'times :' read by OCR, taken as 'times'"]),
+    ("EMG ((electromyography)/NCV (nerve conduction velocity) of the bilateral upper extremities",
+     {"description": "EMG (electromyography)/NCV (nerve conduction velocity) of the bilateral upper extremities"},
+     ["item 1 heading: '((electromyography)/NCV' read by OCR, taken as '(electromyography)/NCV'"]),
+    ("Facet joint injections L4-5, LS5-S1", {"description": "Facet joint injections L4-5, L5-S1"},
+     ["item 1 heading: 'LS5-S1' read by OCR, taken as 'L5-S1'"]),
+    ("Cyclobenzaprine 7.Smg #60", {"description": "Cyclobenzaprine 7.5mg #60"},
+     ["item 1 heading: '7.Smg' read by OCR, taken as '7.5mg'"]),
     ("Decision 2.5mg x 3 (see notes)", {"description": "Decision 2.5mg x 3 (see notes)"}, []),
 ]
 
@@ -725,6 +736,12 @@ COPIES = [
     ("7 Pre-operative EKG", 'As such, the requested "Pre-\noperative EKG" is not medically necessary.',
      "Pre-operative EKG", ["item 1 heading: '7 Pre-operative' read by OCR, taken as 'Pre-operative'"]),
     ("2 Lidoderm patches", "the request for 2 Lidoderm patches is not medically necessary.", "2 Lidoderm patches", []),
+    # a number OCR read as marks only, where a copy reads a number; a copy's lone marks end its word before (grey)
+    ("One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin =, Lidocaine 5%/Dextromethorphan",
+     "As such, the request for one container of Flurbiprofen 10% , Cyclobenzaprine\n3% , Gabapentin 6% , Lidocaine "
+     "5%/Dextromethorphan is not medically necessary.",
+     "One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan",
+     ["item 1 heading: '=,' read by OCR, taken as '6%,'"]),
     # a mark glued between two words, put right, parts a word misread from the number after it (fax)
     ("Celecoxih'200mg #90", 'request or ongoing treatment. Given the above, the request for Celecoxib 200mg #90 is-not',
      "Celecoxib 200mg #90", ["item 1 heading: \"Celecoxih'200mg\" read by OCR, taken as 'Celecoxih 200mg'",
@@ -932,6 +949,26 @@ REVIEWERS = [
     (("Internal Medicine",), ("New Yerk",), ("Internal Medicine",), ("New York",),
      ["state read by OCR as 'New Yerk', taken as New York"]),
 ]
+
+
+def test_a_certification_line_whose_label_ocr_misread_is_known_by_its_place():
+    from imrdb.parse import read_reviewer
+
+    # grey: the label read as "CHEESE np enny:", or not at all; the line after the licensure, before the blank line
+    for line, specialties, warning in (
+            ("CHEESE np enny: Physical Medicine & Rehabilitation, Sports Medicine",
+             ("Physical Medicine & Rehabilitation", "Sports Medicine"),
+             "the line after the licensure read as the certifications, its label read by OCR as 'CHEESE np enny:'"),
+            ("anon Preventive Medicine, eae cane Medicine", ("Preventive Medicine", "eae cane Medicine"),
+             "the line after the licensure read as the certifications, its label not read by OCR")):
+        how, warnings = clean_ocr(f"_ State(s) of Licensure: Texas, New York\n{line}\n\nCLINICAL CASE SUMMARY\n")
+        assert warnings == [warning]
+        found: list[str] = []
+        reviewer = check_reviewer(read_reviewer(how), found)
+        assert (reviewer.specialties, reviewer.licensure_states) == (specialties, ("Texas", "New York"))
+    # a block with its label read: nothing taken by place
+    how = "State(s) of Licensure: Texas\nCertification(s)/Specialty: Family Practice\n\nCLINICAL CASE SUMMARY\n"
+    assert clean_ocr(how) == (how, [])
 
 
 def test_a_block_read_out_of_order_ends_at_the_line_before_both():
