@@ -739,7 +739,9 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_BANG_FOR_ONE, lambda match: "1"), (p.OCR_BANG_AFTER_WORD, lambda match: ""),
                             (p.OCR_SPACE_IN_PARENTHESES, lambda match: ""), (p.OCR_STOP_AFTER_DIGIT, lambda match: " "),
                             (p.OCR_MARK_AFTER_COMMA, lambda match: " "), (p.OCR_LONE_COLON, lambda match: ""),
-                            (p.OCR_DOUBLE_PARENTHESIS, lambda match: ""),
+                            (p.OCR_DOUBLE_PARENTHESIS, lambda match: ""), (p.OCR_SPACE_AFTER_HYPHEN, lambda match: ""),
+                            (p.OCR_STOP_BEFORE_QUANTITY, lambda match: " "),
+                            (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, lambda match: " "), (p.OCR_QTY, lambda match: "QTY"),
                             (p.OCR_SPINE_LEVEL_FIVE_TWICE, lambda match: ""), (p.OCR_DOSE_FIVE, lambda match: "5"),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))

@@ -596,7 +596,14 @@ OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
 # !2 sessions"), one after a word a speck ("possible proximal! biceps tenodynovitis"); nor a space inside
 # a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a lone digit and a word
 # ("Acupuncture 3.times a week"), nor a mark glued after a comma ("Gabapentin 6%,.Lidocaine 5%").
-OCR_LONE_COLON = re.compile(r"(?<=[a-z]) :(?= [a-z])")  # ... nor a colon between two small words ("3 times : a week")
+# ... nor a colon between two small words ("3 times : a week", "Bilateral: hearing aids"), a space after a
+# capital's hyphen ("X- rays"), a full stop before a quantity ("Naproxen 550mg.#60"), an apostrophe before a
+# parenthesis ("Fanatrex'(unknown quantity)"), "OTY" ("QTY: 2" misread)
+OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")  # not a modified request's "treatment: is"
+OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
+OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
+OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
+OCR_QTY = re.compile(r"\bOTY(?=:)")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electromyography)/NCV")
 OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
 OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")

@@ -43,6 +43,7 @@ MOST_WORDS_OTHER = 2
 # ("Jambar" for "lumbar": 2 edits; "buaterel" for "bilateral": 3), not a shorter word that begins alike
 # ("lumbosacral" and "lumbar": 5).
 MOST_LETTERS_OTHER = 3
+MANY_COPIES = 2  # ... or this many of its copies read another, known too: theirs (Copies._taken)
 MANY_TIMES = 3  # a known word read in a heading where copies read another, known too, this often: theirs (Copies._taken)
 
 
@@ -264,10 +265,10 @@ class Copies:
             near.sort(reverse=True)
             if len(near) > 1 and near[0][:2] == near[1][:2]:
                 continue  # copies that read it two ways as often ("EMG-NCS", "EMG/NCS" once each): none is sure
-            _, times, copy = near[0]
+            copies, times, copy = near[0]
             if marks and _a_number(copy):
                 right[index] = copy + (word[-1] if word[-1] in ",;" else "")
-            elif self._taken(core, copy, times):
+            elif self._taken(core, copy, times, copies):
                 right[index] = word.replace(core, _in_case_of(copy, core), 1)
             elif well_formed(core) and well_formed(copy) and len(core) == len(copy):
                 doubts.append((word, copy))  # "130mg" and "150mg", "Are" and "Arc"; not "points" and "Point"
@@ -320,13 +321,14 @@ class Copies:
         """How many times the letter reads `word` (its marks aside, in any case)."""
         return len(self.at.get(word.lower(), ()))
 
-    def _taken(self, word: str, copy: str, times: int) -> bool:
+    def _taken(self, word: str, copy: str, times: int, copies: int = 1) -> bool:
         """Whether a heading's `word` is taken for a copy's `copy`, which the letter reads `times` times:
         - the heading's is no known word and the copy's is ("crear": "cream"), or the letter reads the
           copy's more often ("acremioplasty" once: "acromioplasty", which no list knows, five times);
-        - both are known words of as many letters and the heading's is read nowhere else, the copy's
-          MANY_TIMES or more, and no common word ("RCE" once, "FCE" four times; not "Arc" once and
-          "are" forty times). Never a number: "#90" in the heading and "#60" three times in the summary
+        - both are known words of as many letters and the heading's is read nowhere else, and the copy's
+          is read in MANY_COPIES of its copies or more ("Bilateral bearing aids" once, "hearing" in two
+          copies), or MANY_TIMES in the letter and is no common word ("RCE" once, "FCE" four times; not
+          "Arc" once and "are" forty times). Never a number: "#90" in the heading and "#60" three times in the summary
           may both be printed so; but a quantity's "#" read as a digit or letter of its shape is one
           ("Celecoxib 200mg 490" against "#90": p.OCR_HASH_READINGS)."""
         read = self.times(word)
@@ -335,7 +337,7 @@ class Copies:
         if not well_formed(word):
             return well_formed(copy) or (times >= 2 and times > read)
         return (copy.isalpha() and well_formed(copy) and len(copy) == len(word) and read <= 1
-                and times >= MANY_TIMES and copy.lower() not in _word_lists()[1])
+                and ((times >= MANY_TIMES and copy.lower() not in _word_lists()[1]) or copies >= MANY_COPIES))
 
 
 def _misread_for(word: str, copy: str) -> bool:

@@ -662,6 +662,18 @@ HEADINGS = [
      ["item 1 heading: 'LS5-S1' read by OCR, taken as 'L5-S1'"]),
     ("Cyclobenzaprine 7.Smg #60", {"description": "Cyclobenzaprine 7.5mg #60"},
      ["item 1 heading: '7.Smg' read by OCR, taken as '7.5mg'"]),
+    # fax: a colon after a word before a small one, a space after a capital's hyphen, a full stop before a
+    # quantity, an apostrophe before a parenthesis, "OTY" for "QTY"; a colon before a capital or a number stays
+    ("Bilateral: hearing aids", {"description": "Bilateral hearing aids"},
+     ["item 1 heading: 'Bilateral:' read by OCR, taken as 'Bilateral'"]),
+    ("X- rays of right hip", {"description": "X-rays of right hip"}, ["item 1 heading: 'X- rays' read by OCR, taken as 'X-rays'"]),
+    ("Naproxen 550mg.#60", {"description": "Naproxen 550mg #60"},
+     ["item 1 heading: '550mg.#60' read by OCR, taken as '550mg #60'"]),
+    ("Fanatrex'(unknown quantity)", {"description": "Fanatrex (unknown quantity)"},
+     ["item 1 heading: \"Fanatrex'(unknown\" read by OCR, taken as 'Fanatrex (unknown'"]),
+    ("NCV bilateral lower extremities OTY: 2", {"description": "NCV bilateral lower extremities QTY: 2"},
+     ["item 1 heading: 'OTY:' read by OCR, taken as 'QTY:'"]),
+    ("Associated surgical service: Cold therapy unit", {"description": "Associated surgical service: Cold therapy unit"}, []),
     ("Decision 2.5mg x 3 (see notes)", {"description": "Decision 2.5mg x 3 (see notes)"}, []),
 ]
 
@@ -704,6 +716,13 @@ COPIES = [
     ("Associated surgical service: Are sling", 'the requested "Associated surgical service: Arc sling" is not',
      "Associated surgical service: Are sling",
      ["item 1 heading: 'Are' read by OCR, where the letter says it again 'Arc': check it against the file"]),
+    # ... but where two copies read the other, and the letter reads the heading's word nowhere else: theirs (fax)
+    ("Bilateral bearing aids", "The request for authorization is for bilateral hearing aids. The UR dated\n"
+     "12-5-16 non-certified the request for bilateral hearing aids. .\nBilateral hearing aids is not medically necessary.",
+     "Bilateral hearing aids", ["item 1 heading: 'bearing' read by OCR, taken as 'hearing'"]),
+    ("MRI of peck and right hand without contrast", "requested: MRIs of neck and right hand without contrast, and 6\n"
+     "the request for MRI of\nneck and right hand without contrast js not medically necessary.",
+     "MRI of neck and right hand without contrast", ["item 1 heading: 'peck' read by OCR, taken as 'neck'"]),
     # a quantity's "#" read as a digit of its shape; a number read otherwise in a copy stays, warned
     ("Celecoxib 200mg 490", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
      "Celecoxib 200mg #90", ["item 1 heading: '490' read by OCR, taken as '#90'"]),
