@@ -616,8 +616,8 @@ def read_ocr_patient_loosely(letter: Letter) -> None:
     """Age and sex from an OCR'd summary's first "<age> year old <sex>" whatever OCR made of its words
     (p.OCR_AGE_SEX_LOOSE: "a 24 yeat old male", "a 34-yedr-old male", "a 60 year old mile", "a4 year old
     male"), where the readings before found nothing: the age where no letter or mark is glued to it
-    (in "a4", a digit is lost), the sex where the word after "old" is one edit from one word for it;
-    each with a warning."""
+    (in "a4" or "4]", a digit is lost), the sex where the word after "old" is one edit from one word for
+    it; each with a warning."""
     summary = letter.case_summary
     match = p.OCR_AGE_SEX_LOOSE.search(summary)
     exact = p.AGE_SEX.search(summary)
@@ -625,8 +625,9 @@ def read_ocr_patient_loosely(letter: Letter) -> None:
         return  # the phrase read right comes first: the readings before had it
     glued, digits, _, _, word = match.groups()
     phrase = match[0].rstrip(" ,")
+    after = summary[match.end(2): match.end(2) + 1]
     if letter.patient_age is None:
-        if glued:
+        if glued or after in p.OCR_ONE_READINGS:  # "a4 year old", "a 4] year old", "a 6) year old": a digit lost
             letter.warnings.append(f"patient age read by OCR as {phrase!r}: a digit may be misread, left out")
         elif 0 < int(digits) < 120:
             letter.patient_age = int(digits)
@@ -742,6 +743,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_DOUBLE_PARENTHESIS, lambda match: ""), (p.OCR_SPACE_AFTER_HYPHEN, lambda match: ""),
                             (p.OCR_STOP_BEFORE_QUANTITY, lambda match: " "),
                             (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, lambda match: " "), (p.OCR_QTY, lambda match: "QTY"),
+                            (p.OCR_UNCLOSED_PARENTHESIS, lambda match: match[0] + ")"),
                             (p.OCR_SPINE_LEVEL_FIVE_TWICE, lambda match: ""), (p.OCR_DOSE_FIVE, lambda match: "5"),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
@@ -808,7 +810,7 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
         known = known_words()
         decisions = sorted(decisions + [(match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
                                         if match.end() not in found and not any(
-                                            len(word) > 2 and word.lower() in known for word in match["word"].split())])
+                                            len(word) > 2 and word.lower() in known for word in (match["word"] or "").split())])
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []
@@ -834,13 +836,14 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
         read_heading(fix_heading(heading, item.position) if fix_heading else heading, item)
         read_item_body(body, labels_after[index + 1], end, item)
         if not decision:  # OCR could not read it: the rationale's conclusion says it, or the item is left out
-            read = body[decision_start: decision_end].lstrip(": \t")
+            read = body[decision_start: decision_end].strip(": \t\n")
+            read = f"read by OCR as {read!r}" if read else "not read by OCR"
             if item.medically_necessary is None:
-                ocr_warnings.append(f"a heading's decision read by OCR as {read!r}, and its rationale concludes "
+                ocr_warnings.append(f"a heading's decision {read}, and its rationale concludes "
                                     f"nothing: item left out ({item.description[:60]})")
                 continue
             item.decision = "Overturned" if item.medically_necessary else "Upheld"
-            ocr_warnings.append(f"item {item.position} decision read by OCR as {read!r}: taken as {item.decision} "
+            ocr_warnings.append(f"item {item.position} decision {read}: taken as {item.decision} "
                                 f"from its rationale's conclusion (medically necessary: {item.medically_necessary})")
         items.append(item)
     if not any(item.rationale for item in items):

@@ -604,6 +604,8 @@ OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
 OCR_QTY = re.compile(r"\bOTY(?=:)")
+# ... nor a parenthesis it does not close (its ")" lost: "Dicopanol (unknown quantity")
+OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electromyography)/NCV")
 OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
 OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
@@ -677,10 +679,11 @@ OCR_GARBLED_CONCLUSION = re.compile(
 # A heading whose decision OCR could not read at all ("Flector 1.3% transdermal patch: phen",
 # "...Lidocaine\n5% /Dextromethorphan: oe", "...upper extremities: il nial"): its colon, a word or two
 # that is no decision (nor a known word of three letters or more: "service: Shoulder Brace" is a
-# heading's own colon), and the item's first label on the next line. Parsing takes the decision
+# heading's own colon) or nothing ("MRI for lumbar — with contrast: —"), and the item's first label on the
+# next line (a blank line between). Parsing takes the decision
 # from the item's rationale.
 OCR_UNREAD_DECISION = re.compile(
-    r"[:;][ \t]*(?P<word>[^\s:;]{1,11}(?:[ \t]+[^\s:;]{1,11})?)[ \t]*$(?=\n(?:[ \t]*\n)?Claims\s+Administrator\s+guideline:)",
+    r"[:;][ \t]*(?P<word>[^\s:;]{1,11}(?:[ \t]+[^\s:;]{1,11})?)?[ \t]*$(?=\n(?:[ \t]*\n)?Claims\s+Administrator\s+guideline:)",
     re.MULTILINE)
 # An apostrophe OCR put after a word ("Ibuprofen' 600mg"); a plural's possessive ("patients' ") stays.
 OCR_STRAY_APOSTROPHE = re.compile(r"(?<=[A-Za-rt-z])['‘’](?=[ \t]|$)", re.MULTILINE)
@@ -741,6 +744,7 @@ OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
 HYPHEN_OR_SLASH = re.compile(r"[/-]")  # between the parts of a word ("EMG/NCS", "Pre-operative")
 OCR_HASH_READINGS = ("4", "H", "ff", "£")  # what OCR reads a quantity's "#" as ("Celecoxib 200mg 490")
+OCR_ONE_READINGS = "]|)!lI"  # what OCR reads a 1 as, glued after a number ("a 4] year old male" for 41)
 OCR_M_READINGS = ("rn", "in", "ni")  # what OCR reads an "m" as ("a 60 year old inale", "a 34-year-old niale")
 OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")
 OCR_WELL_FORMED_NUMBER = re.compile(r"[#x]?\d+(?:[.,]\d+)?(?:/\d+(?:\.\d+)?)*(?:%|mg|mcg|ml|g|gm|cc|mm|cm)?", re.IGNORECASE)

@@ -257,16 +257,17 @@ class Copies:
         for index in sorted(read_there):
             word = words[index]
             core = _core(word) or word  # "%": what OCR left of "5%"
-            marks = not any(character.isalnum() for character in word)  # "=,": what OCR left of "6%,"
+            marks = not any(character.isalnum() for character in word)  # "=,", "—": what OCR left of "6%,", "spine"
             near = [(copies, self.times(copy), copy) for copy, copies in read_there[index].items()
-                    if _misread_for(core, copy) or (marks and _a_number(copy))]
+                    if (_misread_for(core, copy) or (marks and well_formed(copy)))
+                    and copy.capitalize() not in p.DECISION_WORDS]  # the heading's own line: "(unknown —— Upheld"
             if not near:
                 continue
             near.sort(reverse=True)
             if len(near) > 1 and near[0][:2] == near[1][:2]:
                 continue  # copies that read it two ways as often ("EMG-NCS", "EMG/NCS" once each): none is sure
             copies, times, copy = near[0]
-            if marks and _a_number(copy):
+            if marks and well_formed(copy):
                 right[index] = copy + (word[-1] if word[-1] in ",;" else "")
             elif self._taken(core, copy, times, copies):
                 right[index] = word.replace(core, _in_case_of(copy, core), 1)
@@ -347,11 +348,6 @@ def _misread_for(word: str, copy: str) -> bool:
         return False
     most = min(MOST_LETTERS_OTHER, max(1, len(copy) // 3))
     return abs(len(word) - len(copy)) <= most and Levenshtein.distance(word.lower(), copy.lower()) <= most
-
-
-def _a_number(word: str) -> bool:
-    """Whether a copy's word is a number, dose or quantity ("6%", "150mg", "#90")."""
-    return bool(p.OCR_WELL_FORMED_NUMBER.fullmatch(word))
 
 
 def _core(word: str) -> str:

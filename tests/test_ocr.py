@@ -755,6 +755,14 @@ COPIES = [
     ("7 Pre-operative EKG", 'As such, the requested "Pre-\noperative EKG" is not medically necessary.',
      "Pre-operative EKG", ["item 1 heading: '7 Pre-operative' read by OCR, taken as 'Pre-operative'"]),
     ("2 Lidoderm patches", "the request for 2 Lidoderm patches is not medically necessary.", "2 Lidoderm patches", []),
+    # a word OCR read as marks only, where a copy reads a word there; never a decision word, which the
+    # heading's own line reads after it, and a parenthesis the heading opens is closed (grey)
+    ("MRI of - cervical spine without contrast",
+     "program. On 11-3-16, utilization review determined MRI of the cervical spine without contrast\n",
+     "MRI of the cervical spine without contrast", ["item 1 heading: '-' read by OCR, taken as 'the'"]),
+    ("Dicopanol (unknown --", "request. Given the above, the request for Dicopanol (unknown quantity) is not medically",
+     "Dicopanol (unknown quantity)", ["item 1 heading: '--' read by OCR, taken as 'quantity'",
+                                      "item 1 heading: '(unknown quantity' read by OCR, taken as '(unknown quantity)'"]),
     # a number OCR read as marks only, where a copy reads a number; a copy's lone marks end its word before (grey)
     ("One container of Flurbiprofen 10%, Cyclobenzaprine 3%, Gabapentin =, Lidocaine 5%/Dextromethorphan",
      "As such, the request for one container of Flurbiprofen 10% , Cyclobenzaprine\n3% , Gabapentin 6% , Lidocaine "
@@ -883,6 +891,13 @@ PATIENTS_READ_LOOSELY = [
     ("This is a4] your.old malé with a date of injury on 10-11-2016. A review of the medical records", None, "male",
      ["patient age read by OCR as 'a4] your.old malé': a digit may be misread, left out",
       "patient sex read by OCR as 'a4] your.old malé': taken as male"]),
+    # ... or a mark OCR reads for a 1 glued after it ("4]" for 41, "6)" for 61: fax)
+    ("This is a 4] year old male with-a date, of injury on 10-11-2016. A review of the medical records", None, "male",
+     ["patient age read by OCR as '4] year old male': a digit may be misread, left out",
+      "patient sex read by OCR as '4] year old male': taken as male"]),
+    ("The injured worker is a 6) year old female who sustained a work related injury on November 11,", None, "female",
+     ["patient age read by OCR as '6) year old female': a digit may be misread, left out",
+      "patient sex read by OCR as '6) year old female': taken as female"]),
     # what stays unread: a word after "old" that is no word for a sex, a phrase read right coming first
     ("The injured worker is a 24 yeat old worker with a date of injury", 24, None,
      ["patient age read by OCR as '24 yeat old worker': taken as 24"]),
@@ -1064,6 +1079,13 @@ def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
         [(item.description, item.decision) for item in parse_letter(text2, "text").items]
     assert any(warning.startswith("item 1 decision read by OCR as 'Overtinnent': taken as Overturned")
                for warning in scanned.warnings)
+    # nothing read after its colon, before a blank line and the item's first label ("MRI for lumbar — with
+    # contrast: —", its mark cleaned away: grey)
+    scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld\n", "Soma 350 mg #60: —\n\n"), "pdf-ocr")
+    assert [(item.description, item.decision) for item in scanned.items] == \
+        [(item.description, item.decision) for item in digital.items]
+    assert "item 2 decision not read by OCR: taken as Upheld from its rationale's conclusion (medically necessary: " \
+        "False)" in scanned.warnings
     # known words after a colon are a heading's own ("Associated surgical service: Shoulder Brace"), no decision
     scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld", "Associated surgical service: Shoulder Brace"),
                            "pdf-ocr")
