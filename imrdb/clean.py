@@ -131,6 +131,7 @@ def _has_other_ascii_space(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
+LABEL_LOST = 0.85  # a line's start as short as this share of a label is compared with it
 CERTIFICATION_LABEL_LONGEST = 32  # characters: "Certification(s)/Specialty:" (27) misread a little longer
 CONCLUSION_LIKE = 75  # rapidfuzz ratio from which a rationale's wrapped last word is "necessary" misread ("hecessarys": 84)
 DECISION_LIKE = 60  # ... from which a word no list knows, where a heading's decision is, is a decision misread beyond that
@@ -175,6 +176,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text, spaces = p.OCR_DECIMAL_SPACE.subn(".", text)
     if spaces:
         corrections.append(f"a space OCR read after a dose's decimal point dropped ({spaces} time(s))")
+    text = p.OCR_ORIGINAL_WORD.sub(lambda match: _original_word(match, corrections), text)
     text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
     text = p.OCR_QUOTE_BEFORE_MODIFIED_TAIL.sub("", text)
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
@@ -247,6 +249,17 @@ def _wrapped_conclusion(match, corrections: list[str]) -> str:
     return "medically necessary."
 
 
+def _original_word(match, corrections: list[str]) -> str:
+    """"was the original request" where OCR misread "original" into no known word ("oxtiiaia")."""
+    from imrdb.spelling import known_words
+
+    if match["word"] == "original" or match["word"] in known_words():
+        return match[0]  # "was the first request": a sentence of the letter's own
+    corrections.append(f"a modified request's 'was the original request' read by OCR as {' '.join(match[0].split())!r}: "
+                       f"put right")
+    return f"was{match[1]}the{match[2]}original{match[4]}request"
+
+
 def _original_sentence(match, corrections: list[str]) -> str:
     """"... was the original request." as the letter has it, where OCR put a speck or a comma in it."""
     right = f"was{match[1]}the{match[2]}original{match[3]}request."
@@ -303,7 +316,8 @@ def fix_label(line: str) -> str:
         if line[0].lower() not in firsts and label[0].lower() != line[1].lower() and line[0] != label[1]:
             continue  # neither its first letter (or one OCR reads for it), nor (a stray mark before it) its second,
             # nor its second letter (the first lost: "OW THE IMR FINAL DETERMINATION WAS MADE"): not this label
-        for end in range(max(1, len(label) - 3), min(len(line), len(label) + 3) + 1):
+        # a label read a few characters longer or shorter, or with a word lost ("The Final — was: based on ...")
+        for end in range(max(1, min(len(label) - 3, round(len(label) * LABEL_LOST))), min(len(line), len(label) + 3) + 1):
             score = fuzz.ratio(line[:end], label)
             if score > best_score:
                 best, best_score, best_end = label, score, end

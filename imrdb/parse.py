@@ -578,8 +578,15 @@ def read_patient(letter: Letter) -> None:
 
 def check_ocr_age(letter: Letter) -> None:
     """An OCR'd age whose digits follow a letter or a mark OCR reads for a digit ("a $2 year old": 52,
-    "a4 year old": 41) is left out, with a warning: a digit of it may be misread or lost."""
+    "a4 year old": 41) is left out, with a warning: a digit of it may be misread or lost. One whose two
+    digits OCR read apart ("a 5 1 year old") is the two together, with a warning."""
     match = p.AGE_SEX.search(letter.case_summary)
+    split = p.OCR_AGE_SPLIT.search(letter.case_summary, max(0, match.start(1) - 2)) if match else None
+    if letter.patient_age is not None and split and split.end() == match.end(1):
+        # "a 5 1 year old female": the age's digits read apart (the second alone is no worker's age)
+        letter.patient_age = int(split[1] + split[2])
+        letter.warnings.append(f"patient age read by OCR as {split[0]!r}: taken as {letter.patient_age}")
+        return
     if (letter.patient_age is not None and match and match.start()
             and p.OCR_DIGIT_LIKE.match(letter.case_summary, match.start() - 1)):
         letter.warnings.append(f"patient age read by OCR as {letter.case_summary[match.start() - 1: match.end(1)]!r}: "
@@ -744,6 +751,8 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_
                             (p.OCR_STOP_BEFORE_QUANTITY, lambda match: " "),
                             (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, lambda match: " "), (p.OCR_QTY, lambda match: "QTY"),
                             (p.OCR_UNCLOSED_PARENTHESIS, lambda match: match[0] + ")"),
+                            (p.OCR_STOP_AFTER_A, lambda match: " "), (p.OCR_DOSE_ME, lambda match: "mg"),
+                            (p.OCR_STOP_BEFORE_PARENTHESIS, lambda match: ""),
                             (p.OCR_SPINE_LEVEL_FIVE_TWICE, lambda match: ""), (p.OCR_DOSE_FIVE, lambda match: "5"),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))

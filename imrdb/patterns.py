@@ -546,6 +546,9 @@ OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(
 # A modified request's "... was the original request." with a speck or a comma read for its full stop
 # ("Acupuncture 18 sessions was, the original request, Acupuncture 6 sessions was authorized", "was the-
 # original request.").
+# ... and with "original" misread beyond fix_phrases' reach, no known word ("... day treatment was the
+# oxtiiaia request. The Claims Administrator"): clean._original_word.
+OCR_ORIGINAL_WORD = re.compile(r"\bwas(\s+)the(\s+)(?P<word>[a-z]{5,11})(\s+)request(?=\.\s+[A-Z])")
 OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the[-.,'’]?(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")
 # A quotation mark read before a modified request's closing sentence ("... by the Claims Administrator. 'The
 # remaining IMR eligible portion of the original request, ...").
@@ -576,7 +579,7 @@ OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
 OCR_SPINE_LEVEL_FIVE_TWICE = re.compile(r"(?<=\b[CTL])S(?=5-[CTLS]?\d\b)")
 OCR_DOSE_FIVE = re.compile(r"(?<=\d\.)S(?=(?:mg|mcg|ml|g|%)(?!\w))|(?<=\d)S(?=(?:mg|mcg)(?!\w))")
 OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
-OCR_MRI = re.compile(r"\bMR[il1|](?![\w])")
+OCR_MRI = re.compile(r"\bMR[il1|](?![\w])|\bMRT(?= of\b)")  # ... or "T" before "of" ("MRT of the left hip")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
 # decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), "$" or "S"
 # read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan"), and a closing parenthesis that ends a
@@ -604,6 +607,11 @@ OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
 OCR_QTY = re.compile(r"\bOTY(?=:)")
+# ... nor a full stop after "a" before a word ("3 times a.week"), nor "me" for a dose's "mg" ("30.5/30/16me"),
+# nor a full stop between an abbreviation and its parenthesis ("NCV. (nerve conduction velocity)")
+OCR_STOP_AFTER_A = re.compile(r"(?<=\sa)\.(?=[a-z]{3})")
+OCR_DOSE_ME = re.compile(r"(?<=\d)me\b")
+OCR_STOP_BEFORE_PARENTHESIS = re.compile(r"(?<=[A-Z]{2})\.(?= \()")
 # ... nor a parenthesis it does not close (its ")" lost: "Dicopanol (unknown quantity")
 OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electromyography)/NCV")
@@ -744,6 +752,8 @@ OCR_WORD_CORE = re.compile(r"[#\w](?:.*[\w%])?")
 NON_ALPHANUMERIC = re.compile(r"[\W_]+")
 HYPHEN_OR_SLASH = re.compile(r"[/-]")  # between the parts of a word ("EMG/NCS", "Pre-operative")
 OCR_HASH_READINGS = ("4", "H", "ff", "£")  # what OCR reads a quantity's "#" as ("Celecoxib 200mg 490")
+# "a 5 1 year old": an age's two digits read apart (not "12/5 1 year old", nor "2 5 year old" after a number)
+OCR_AGE_SPLIT = re.compile(r"(?<![\d.,/-] )(?<![\w.,/-])\b([1-9]) (\d)\b(?=[\s-]{0,3}(?:year|yr)s?[\s-]{0,3}old\b)", re.IGNORECASE)
 OCR_ONE_READINGS = "]|)!lI"  # what OCR reads a 1 as, glued after a number ("a 4] year old male" for 41)
 OCR_M_READINGS = ("rn", "in", "ni")  # what OCR reads an "m" as ("a 60 year old inale", "a 34-year-old niale")
 OCR_SPECK_MARKS = ",.;'"  # a speck after a word is read as one of these ("Bupropion HCL, 150mg")

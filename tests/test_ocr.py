@@ -85,6 +85,9 @@ CLEANED_LINES = [
     ("| * GLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("\"  OLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("_ OW THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
+    # ... a word of it lost (grey)
+    ("The Final — was: based on decisions for the disputed items/services set forth below:",
+     "The Final Determination was based on decisions for the disputed items/services set forth below:"),
     # table rules and speckle read as marks
     ("Date Assigned: | 11/18/2016 Date of Injury: | 10/10/2016", "Date Assigned: 11/18/2016 Date of Injury: 10/10/2016"),
     ("Review determinations. '", "Review determinations."),
@@ -127,6 +130,12 @@ PHRASES = [
     # a hyphen read for a space, a speck between the heading's colon and the decision's (fax)
     ("Associated surgical-service: Cold therapy unit: +: Upheld", "Associated surgical service: Cold therapy unit: Upheld",
      ["'associated surgical service:' read by OCR as 'Associated surgical-service:': put right"]),
+    # a modified request's "original" misread into no word (grey); another word there is the letter's own
+    ("Partial Hospitalization day treatment was the oxtiiaia request. The Claims Administrator authorized",
+     "Partial Hospitalization day treatment was the original request. The Claims Administrator authorized",
+     ["a modified request's 'was the original request' read by OCR as 'was the oxtiiaia request': put right"]),
+    ("Physical therapy was the second request. The Claims Administrator",
+     "Physical therapy was the second request. The Claims Administrator", []),
     # a rationale's last word wrapped onto a line of its own and misread (fax); a line break is no misreading
     ("request for Ketophene (unknown quantity). is not medically\n‘hecessarys\n\nKetophene (unknown quantity): Upheld",
      "request for Ketophene (unknown quantity). is not medically necessary.\n\nKetophene (unknown quantity): Upheld",
@@ -662,6 +671,16 @@ HEADINGS = [
      ["item 1 heading: 'LS5-S1' read by OCR, taken as 'L5-S1'"]),
     ("Cyclobenzaprine 7.Smg #60", {"description": "Cyclobenzaprine 7.5mg #60"},
      ["item 1 heading: '7.Smg' read by OCR, taken as '7.5mg'"]),
+    # fax: "MRT of", "a.week", "16me", "NCV. ("
+    ("MRT of the left hip", {"description": "MRI of the left hip"}, ["item 1 heading: 'MRT' read by OCR, taken as 'MRI'"]),
+    ("Acupuncture 3 times a.week for 2 weeks, neck, right hand and head",
+     {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
+     ["item 1 heading: 'a.week' read by OCR, taken as 'a week'"]),
+    ("one month supply of Trezix capsule 30.5/30/16me", {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
+     ["item 1 heading: '30.5/30/16me' read by OCR, taken as '30.5/30/16mg'"]),
+    ("EMG (electromyography)/NCV. (nerve conduction velocity) of the bilateral upper extremities",
+     {"description": "EMG (electromyography)/NCV (nerve conduction velocity) of the bilateral upper extremities"},
+     ["item 1 heading: '(electromyography)/NCV.' read by OCR, taken as '(electromyography)/NCV'"]),
     # fax: a colon after a word before a small one, a space after a capital's hyphen, a full stop before a
     # quantity, an apostrophe before a parenthesis, "OTY" for "QTY"; a colon before a capital or a number stays
     ("Bilateral: hearing aids", {"description": "Bilateral hearing aids"},
@@ -923,6 +942,20 @@ def test_an_age_glued_to_a_mark_ocr_reads_for_a_digit_is_left_out():
     check_ocr_age(letter)
     assert (letter.patient_age, letter.patient_sex) == (None, "female")
     assert letter.warnings == ["patient age read by OCR as '$2': a digit may be misread, left out"]
+
+
+def test_an_age_whose_digits_ocr_read_apart_is_both():
+    from imrdb.parse import check_ocr_age, read_patient
+
+    # grey: "a 5 1 year old female" read "1 year old female" by the pattern; a date's digits before one stay apart
+    for summary, age, warnings in (
+            ("The injured worker is a 5 1 year old female, who sustained an industrial injury on October 28,", 51,
+             ["patient age read by OCR as '5 1': taken as 51"]),
+            ("seen on 12/5 1 year old injury", 1, [])):
+        letter = Letter(case_summary=summary)
+        read_patient(letter)
+        check_ocr_age(letter)
+        assert (letter.patient_age, letter.warnings) == (age, warnings)
 
 
 @pytest.mark.parametrize("summary, age, sex, warnings", PATIENTS)
