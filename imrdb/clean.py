@@ -164,6 +164,8 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     corrections: list[str] = []
     text = fix_phrases(text, corrections)
     text = "\n".join(fix_label(line) for line in text.split("\n"))
+    if "HOW THE IMR FINAL DETERMINATION WAS MADE" not in text:  # its title lost, the section starts as every letter's does
+        text = p.OCR_HOW_FIRST_SENTENCE.sub("HOW THE IMR FINAL DETERMINATION WAS MADE\n", text, count=1)
     if "Certification(s)/Specialty:" not in text:
         text = p.OCR_UNLABELLED_CERTIFICATION.sub(lambda match: _certification_line(match, corrections), text, count=1)
     text = p.OCR_DECISION_END.sub(lambda match: _fix_decision(match, corrections), text)

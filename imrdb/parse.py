@@ -576,10 +576,14 @@ def read_patient(letter: Letter) -> None:
         letter.date_of_injury = injury_date_from_summary(summary)
 
 
+WORKER_AGES = (14, 100)  # an injured worker's age: outside it a letter's age is warned, an OCR'd one left out
+
+
 def check_ocr_age(letter: Letter) -> None:
     """An OCR'd age whose digits follow a letter or a mark OCR reads for a digit ("a $2 year old": 52,
     "a4 year old": 41) is left out, with a warning: a digit of it may be misread or lost. One whose two
-    digits OCR read apart ("a 5 1 year old") is the two together, with a warning."""
+    digits OCR read apart ("a 5 1 year old") is the two together, with a warning; one that is no worker's
+    age (WORKER_AGES: "a 34-1 -year-old male" read as 1) is left out, with a warning."""
     match = p.AGE_SEX.search(letter.case_summary)
     split = p.OCR_AGE_SPLIT.search(letter.case_summary, max(0, match.start(1) - 2)) if match else None
     if letter.patient_age is not None and split and split.end() == match.end(1):
@@ -591,6 +595,10 @@ def check_ocr_age(letter: Letter) -> None:
             and p.OCR_DIGIT_LIKE.match(letter.case_summary, match.start() - 1)):
         letter.warnings.append(f"patient age read by OCR as {letter.case_summary[match.start() - 1: match.end(1)]!r}: "
                                f"a digit may be misread, left out")
+        letter.patient_age = None
+    if letter.patient_age is not None and not WORKER_AGES[0] <= letter.patient_age <= WORKER_AGES[1]:
+        # "a 34-1 -year-old male" read as 1: no worker's age, a digit misread or a speck read for one
+        letter.warnings.append(f"patient age read by OCR as {letter.patient_age}, no worker's age: left out")
         letter.patient_age = None
 
 
@@ -636,7 +644,7 @@ def read_ocr_patient_loosely(letter: Letter) -> None:
     if letter.patient_age is None:
         if glued or after in p.OCR_ONE_READINGS:  # "a4 year old", "a 4] year old", "a 6) year old": a digit lost
             letter.warnings.append(f"patient age read by OCR as {phrase!r}: a digit may be misread, left out")
-        elif 0 < int(digits) < 120:
+        elif WORKER_AGES[0] <= int(digits) <= WORKER_AGES[1]:
             letter.patient_age = int(digits)
             letter.warnings.append(f"patient age read by OCR as {phrase!r}: taken as {digits}")
     sex = _sex_word(word or "")
@@ -1001,8 +1009,8 @@ def check_letter(letter: Letter) -> None:
         warn("no case number in the letter")
     if not letter.reviewer.specialties:
         warn("reviewer's certifications not found")
-    if letter.patient_age is not None and not 14 <= letter.patient_age <= 100:
-        warn(f"patient age {letter.patient_age} is outside 14-100")
+    if letter.patient_age is not None and not WORKER_AGES[0] <= letter.patient_age <= WORKER_AGES[1]:
+        warn(f"patient age {letter.patient_age} is outside {WORKER_AGES[0]}-{WORKER_AGES[1]}")
     if letter.decision_date and letter.application_received and letter.decision_date < letter.application_received:
         warn(f"decision date {letter.decision_date} is before the application date {letter.application_received}")
     for item in letter.items:

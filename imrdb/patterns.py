@@ -511,9 +511,12 @@ OCR_UNDERSCORE = re.compile(r"_+")
 OCR_CERTIFICATION_LABEL = re.compile(r"^\S{0,2}C\w{4,13}\s?\(\w\)\s*/\s*S\w{3,9}(?:[ ]\w{1,2}(?=\s*[:;]))?\s*[:;]?"
                                      r"|^\S{0,2}[CG]\w{4,13}\(\w\S{0,2}?\s?S\w{3,9}[ \t]?[:;]",
                                      re.MULTILINE)  # ... "Specialt y:"
-# The line after the licensure's, before the block's blank line, where no certification label was found.
+# The first words of the reviewer's section, where OCR lost its title ("HOW THE IMR FINAL DETERMINATION WAS MADE").
+OCR_HOW_FIRST_SENTENCE = re.compile(r"^(?=MAXIMUS Federal Services sent the\b)", re.MULTILINE)
+# The line after the licensure's (a blank line between or not), before the block's blank line, where no
+# certification label was found.
 OCR_UNLABELLED_CERTIFICATION = re.compile(
-    r"^(?P<licensure>State\(s\) of Licensure:[^\n]*\n)(?!CLINICAL CASE SUMMARY)(?P<line>[^\n]*[A-Za-z]{3}[^\n]*)$(?=\n[ \t]*\n)",
+    r"^(?P<licensure>State\(s\) of Licensure:[^\n]*\n(?:[ \t]*\n)?)(?!CLINICAL CASE SUMMARY)(?P<line>[^\n]*[A-Za-z]{3}[^\n]*)$(?=\n[ \t]*\n)",
     re.MULTILINE)
 OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[:;]?", re.MULTILINE)
 # "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
@@ -618,7 +621,7 @@ OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electro
 OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
 OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
 OCR_SPACE_IN_PARENTHESES = re.compile(r"(?<=\()[ ]+(?=\w)|(?<=[\w%])[ ]+(?=\))")
-OCR_STOP_AFTER_DIGIT = re.compile(r"(?<=(?<![\w.])\d)\.(?=[a-z]{3})")
+OCR_STOP_AFTER_DIGIT = re.compile(r"(?:(?<=(?<![\w.])\d)|(?<=(?<![\w.])\d\d))\.(?=[a-z]{3})")  # ... "18.sessions"
 OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.

@@ -260,6 +260,16 @@ def test_specks_before_the_issues_first_line_are_no_heading():
     assert [item.description for item in scanned.items] == [item.description for item in parse_letter(text).items]
 
 
+def test_a_lost_section_title_is_put_back_before_the_sentence_every_letter_starts_it_with():
+    # grey: the header table's last line and the title "HOW THE IMR FINAL DETERMINATION WAS MADE" lost
+    text = ("Decision Date: 02/06/2017 UR Denial Date: 11/30/2016\nPriority: ._ Standard Application 12/23/2016 7\n\n"
+            "MAXIMUS Federal Services sent the complete case file to an expert reviewer. He/she has no\n")
+    assert clean_ocr(text)[0].endswith("12/23/2016 7\n\nHOW THE IMR FINAL DETERMINATION WAS MADE\nMAXIMUS Federal "
+                                       "Services sent the complete case file to an expert reviewer. He/she has no\n")
+    # ... and with its title read, nothing is put in
+    assert clean_ocr("HOW THE IMR FINAL DETERMINATION WAS MADE\n" + text)[0].count("HOW THE IMR") == 1
+
+
 def test_page_numbers_and_page_breaks():
     text = "first page ends here\n2\n\f3\nsecond page\nmedically necessary."
     assert clean_ocr(text)[0] == "first page ends here\nsecond page\nmedically necessary."
@@ -671,6 +681,8 @@ HEADINGS = [
      ["item 1 heading: 'LS5-S1' read by OCR, taken as 'L5-S1'"]),
     ("Cyclobenzaprine 7.Smg #60", {"description": "Cyclobenzaprine 7.5mg #60"},
      ["item 1 heading: '7.Smg' read by OCR, taken as '7.5mg'"]),
+    ("Acupuncture 18.sessions", {"description": "Acupuncture 18 sessions"},
+     ["item 1 heading: '18.sessions' read by OCR, taken as '18 sessions'"]),
     # fax: "MRT of", "a.week", "16me", "NCV. ("
     ("MRT of the left hip", {"description": "MRI of the left hip"}, ["item 1 heading: 'MRT' read by OCR, taken as 'MRI'"]),
     ("Acupuncture 3 times a.week for 2 weeks, neck, right hand and head",
@@ -951,11 +963,25 @@ def test_an_age_whose_digits_ocr_read_apart_is_both():
     for summary, age, warnings in (
             ("The injured worker is a 5 1 year old female, who sustained an industrial injury on October 28,", 51,
              ["patient age read by OCR as '5 1': taken as 51"]),
-            ("seen on 12/5 1 year old injury", 1, [])):
+            ("seen on 12/5 1 year old injury", None, ["patient age read by OCR as 1, no worker's age: left out"])):
         letter = Letter(case_summary=summary)
         read_patient(letter)
         check_ocr_age(letter)
         assert (letter.patient_age, letter.warnings) == (age, warnings)
+
+
+def test_an_ocrd_age_that_is_no_workers_age_is_left_out():
+    from imrdb.parse import check_ocr_age, read_ocr_patient, read_ocr_patient_loosely, read_patient
+
+    # grey: "a 34-1 -year-old male" read as 1 by the pattern, and again by the loose reading
+    letter = Letter(case_summary="The applicant is a 34-1 -year-old male who has filed a claim for chronic low back pain")
+    read_patient(letter)
+    assert letter.patient_age == 1
+    check_ocr_age(letter)
+    read_ocr_patient(letter, letter.case_summary)
+    read_ocr_patient_loosely(letter)
+    assert (letter.patient_age, letter.patient_sex) == (None, "male")
+    assert letter.warnings == ["patient age read by OCR as 1, no worker's age: left out"]
 
 
 @pytest.mark.parametrize("summary, age, sex, warnings", PATIENTS)
@@ -1029,6 +1055,18 @@ def test_a_certification_line_whose_label_ocr_misread_is_known_by_its_place():
             ("anon Preventive Medicine, eae cane Medicine", ("Preventive Medicine", "eae cane Medicine"),
              "the line after the licensure read as the certifications, its label not read by OCR")):
         how, warnings = clean_ocr(f"_ State(s) of Licensure: Texas, New York\n{line}\n\nCLINICAL CASE SUMMARY\n")
+        assert warnings == [warning]
+        found: list[str] = []
+        reviewer = check_reviewer(read_reviewer(how), found)
+        assert (reviewer.specialties, reviewer.licensure_states) == (specialties, ("Texas", "New York"))
+    # ... a blank line between (grey)
+    how, warnings = clean_ocr("State(s) of Licensure: Texas\n\nCon RaOME Vo pOCemy: Preventive Medicine, Occupational "
+                              "Medicine\n\nCLINICAL CASE SUMMARY\n")
+    assert warnings == ["the line after the licensure read as the certifications, its label read by OCR as "
+                        "'Con RaOME Vo pOCemy:'"]
+    reviewer = read_reviewer(how)
+    assert (reviewer.specialties, reviewer.licensure_states) == (("Preventive Medicine", "Occupational Medicine"), ("Texas",))
+    for line, specialties, warning in ():
         assert warnings == [warning]
         found: list[str] = []
         reviewer = check_reviewer(read_reviewer(how), found)
