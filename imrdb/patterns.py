@@ -526,8 +526,9 @@ OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]",
 # Words the parser reads by, as OCR misreads them ("medlcally necessary", "medicaily necessaty"):
 # found by their shape, taken for the phrase when close to it (clean.fix_phrases).
 OCR_PHRASES = {
-    "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec\S{5,8}\b"),
-    "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re\S{4,6}\b"),  # "The driginal request", "reauest"
+    # (a last word's letters only: the full stop of "...original request.The Claims" is not the phrase's)
+    "medically necessary": re.compile(r"\b[mM]ed\S{4,8}\s+nec[^\s.,;:]{5,8}\b"),
+    "the original request": re.compile(r"\b[Tt]he\s+\S{7,9}\s+re[^\s.,;:]{4,6}\b"),  # "The driginal request", "reauest"
     # a heading's own label: "Associated surgical service; Cold therapy unit"
     "associated surgical service:": re.compile(r"\b[Aa]ss\S{5,9}\s+sur\S{4,7}[\s-]+ser\S{3,6}\s?[:;]"),  # "surgical-service:"
     # the end of the summary's first line: "... including all medical records;"

@@ -145,6 +145,12 @@ PHRASES = [
      "the request is not medically\nwarranted.\n\nMRI of the knee: Upheld", []),
     ("case file, including all medical records; ‘", "case file, including all medical records:",
      ["'including all medical records:' read by OCR as 'including all medical records;': put right"]),
+    # the full stop after the phrase is the sentence's, kept (fax: "request..The Claims", its stop read twice)
+    ("One month supply of Trezix capsule 320.5/30/16mg was the original request..The Claims",
+     "One month supply of Trezix capsule 320.5/30/16mg was the original request.The Claims", []),
+    ("is not medlcally necessary.Tabradol (unknown quantity): Upheld",
+     "is not medically necessary.Tabradol (unknown quantity): Upheld",
+     ["'medically necessary' read by OCR as 'medlcally necessary': put right"]),
 ]
 
 
