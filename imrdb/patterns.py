@@ -769,9 +769,12 @@ SHORT_WORDS = frozenset({"a", "i", "an", "as", "at", "be", "by", "do", "he", "if
 # each takes off the word ("scored": "score").
 WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
 # A case number as read: "CM16-O221706", "CMl6-0213037", "CM16 - 0213037", "©M17-0007300", "GM16-0240900"
-# (the C read as ©, € or G), "CIM16-0235724" (a stroke read between C and M), "CM1 6-0247624" (a space
-# in the year; none is taken in the seven digits, where it could stand for a digit lost).
-OCR_CASE_NUMBER = re.compile(r"(?<![\w©€])[CG©€][Il|]?\s?M\s?([0-9OoIl|] ?[0-9OoIl|])\s?[-–—~]\s?([0-9OoDQIl|SB]{7})(?![\w])")
+# (the C read as ©, €, G or O, or as C and ©: "C©M17-0007142", or lost: "_M17-0005924"; the M read small:
+# "Cm16-0245028"), "CIM16-0235724" (a stroke read between C and M), "CM1 6-0247624" (a space in the year),
+# "CM16-021 9557" (one in the seven digits: parse.read_ocr_case_number takes it only where the digits
+# are seven, since a space could stand for a digit lost).
+OCR_CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9©€])(?:C©|[CGO©€])?[Il|]?\s?[Mm]\s?([0-9OoIl|] ?[0-9OoIl|])\s?[-–—~]\s?"
+                             r"([0-9OoDQIl|SB]{7}|[0-9OoDQIl|SB]{1,6} [0-9OoDQIl|SB]{1,6})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
 OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
 

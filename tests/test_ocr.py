@@ -353,10 +353,12 @@ HEADERS = [
     ("Case Number: CM1 6-0247624\nDate Assigned: 12/30/2016 ' Date of Injury: 10/14/2016\n\n"
      "Decision Date: — 01/27/2017 _UR Denial Date: 12/16/2016\nPriority: Standard Application 12/22/2016 Received:",
      {"case_number": "CM16-0247624"}, []),
-    # ... but a space in the seven digits could stand for one lost: no case number
+    # ... and a space in the seven digits: a digit split off (this letter's), or a speck read for one with one
+    # lost; taken, with a warning to check it
     ("Case Number: CM16-021955 7\nDate Assigned: 11/18/2016 Date of Injury: 10/10/2016\n"
      "Decision Date: 12/19/2016 UR Denial Date: 11/09/2016\nPriority: Standard Application 11/14/2016 Received:",
-     {"case_number": None}, ["no case number of the shape CMyy-nnnnnnn in the header (read: 'CM16-021955')"]),
+     {"case_number": "CM16-0219557"}, ["case number read by OCR as 'CM16-021955 7', a space in its digits, taken as "
+                                       "CM16-0219557: check it against the file"]),
     # the C read as "©"; one label lost, its date the one no label took (it keeps the order of the dates)
     ("Case Number: ~©M17-0007300\nDate Assigned: 01/13/2017 Date of Injury: = 11/13/2016\n"
      "Decision Date: 02/09/2017 UR Denial Date: 01/05/2017 a\nPriority: Standard 'Application 01/10/2017\nReceived:",
@@ -439,6 +441,31 @@ HEADER_DATES_MISREAD = [
      {"decision_date": None},
      ["decision_date read by OCR as '02/43/2017', which is no date a letter can have: left out"]),
 ]
+
+
+# Case numbers as OCR read them on fresh fax and grey scans: the line, what is stored, the warning.
+CASE_NUMBERS = [
+    ("Case Number: Cm16-0245028", "CM16-0245028", ["case number read by OCR as 'Cm16-0245028', taken as CM16-0245028"]),
+    ("_Case Number: _M17-0005924", "CM17-0005924", ["case number read by OCR as 'M17-0005924', taken as CM17-0005924"]),
+    ("Case Number: _C©M16-0240900", "CM16-0240900", ["case number read by OCR as 'C©M16-0240900', taken as CM16-0240900"]),
+    ("‘Case Number: ~ C©M17-0007142", "CM17-0007142", ["case number read by OCR as 'C©M17-0007142', taken as CM17-0007142"]),
+    ("_Case Number: -| OM16-0235724 ss", "CM16-0235724", ["case number read by OCR as 'OM16-0235724', taken as CM16-0235724"]),
+    ("Case Number: | _CM16-021 9557 ee l. ‘", "CM16-0219557",
+     ["case number read by OCR as 'CM16-021 9557', a space in its digits, taken as CM16-0219557: check it against "
+      "the file"]),
+    # a space where a digit was lost (six digits), a garble: none, and what was read
+    ("Case Number: CM16-021 955", None, ["no case number of the shape CMyy-nnnnnnn in the header (read: 'CM16-021')"]),
+    ("Case Number: cot 6-0246635", None, ["no case number of the shape CMyy-nnnnnnn in the header"]),
+]
+
+
+@pytest.mark.parametrize("line, number, warnings", CASE_NUMBERS)
+def test_ocr_case_numbers(line, number, warnings):
+    from imrdb.parse import read_ocr_case_number
+
+    found: list[str] = []
+    assert read_ocr_case_number(" ".join(clean_ocr(line)[0].split()), found.append) == number
+    assert found == warnings
 
 
 @pytest.mark.parametrize("header, facts, warnings", HEADERS + HEADERS_READ_ON_SCANS + HEADER_DATES_MISREAD)
