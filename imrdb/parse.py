@@ -415,6 +415,7 @@ def name_words(kind: str) -> frozenset[str]:
     return frozenset(word for name in known_names(kind) for word in p.WORD_LETTERS.findall(name.lower()))
 
 
+NAME_GARBLED_LETTERS = 3  # letters a name's word misread into no word may have more or fewer than the word
 NAME_SIMILARITY = 80  # rapidfuzz ratio from which an OCR'd name is taken for a known one ("Califomia": 84)
 
 
@@ -427,7 +428,27 @@ def closest_name(name: str, kind: str) -> str | None:
     close = [match for match in process.extract(name, names, scorer=fuzz.ratio, limit=2) if match[1] >= NAME_SIMILARITY]
     if (len(close) == 1 or (close and close[0][1] - close[1][1] >= 5)) and _begins_alike(name, close[0][0]):
         return close[0][0]
-    return None
+    return _name_with_a_word_garbled(name, kind)
+
+
+def _name_with_a_word_garbled(name: str, kind: str) -> str | None:
+    """The one known name an OCR'd name is, one of its words misread into no word at all ("Preventive
+    aeeemanit", "Preventive PISHICING": Preventive Medicine) and the others read right (or a letter
+    off): a name of as many words, that word about as long (NAME_GARBLED_LETTERS). None where several
+    names fit ("'Gcvapationsl Medicine": Occupational, Emergency, Addiction ... Medicine)."""
+    from imrdb.spelling import known_words
+
+    words = name.split()
+    known = known_words()
+    garbled = [index for index, word in enumerate(words) if word.strip(p.OCR_WORD_MARKS).lower() not in known]
+    if len(words) < 2 or len(garbled) != 1:
+        return None
+    at = garbled[0]
+    found = [known_name for known_name in known_names(kind) if len(known_name.split()) == len(words)
+             and abs(len(known_name.split()[at]) - len(words[at].strip(p.OCR_WORD_MARKS))) <= NAME_GARBLED_LETTERS
+             and all(index == at or Levenshtein.distance(word.lower(), theirs.lower()) <= (len(theirs) >= 5)
+                     for index, (word, theirs) in enumerate(zip(words, known_name.split())))]
+    return found[0] if len(found) == 1 else None
 
 
 def _begins_alike(read: str, name: str) -> bool:

@@ -1045,6 +1045,15 @@ REVIEWERS = [
      ["specialty 'hain Medicine' is not a known name (misread by OCR?)"]),
     (("Family Practice",), ("New Y ork",), ("Family Practice",), ("New York",),
      ["state read by OCR as 'New Y ork', taken as New York"]),
+    # one word of a name misread into no word, the others read: the one known name they leave (grey, fax);
+    # not where several fit
+    (("Preventive aeeemanit Occupational Medicine",), ("Texas",), ("Preventive Medicine", "Occupational Medicine"),
+     ("Texas",), ["specialty read by OCR as 'Preventive aeeemanit Occupational Medicine', taken as Preventive "
+                  "Medicine, Occupational Medicine"]),
+    (("Preventive PISHICING", "Occupational Medicine"), ("Texas",), ("Preventive Medicine", "Occupational Medicine"),
+     ("Texas",), ["specialty read by OCR as 'Preventive PISHICING', taken as Preventive Medicine"]),
+    (("'Gcvapationsl Medicine",), ("Texas",), ("'Gcvapationsl Medicine",), ("Texas",),
+     ["specialty \"'Gcvapationsl Medicine\" is not a known name (misread by OCR?)"]),
     (("Physical Medicme & Rehabllitauon Pain Management",), ("California", "Arizona"),
      ("Physical Medicine & Rehabilitation", "Pain Management"), ("California", "Arizona"),
      ["specialty read by OCR as 'Physical Medicme & Rehabllitauon Pain Management', taken as "
