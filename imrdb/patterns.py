@@ -255,14 +255,15 @@ AGE_SEX_WORDS = frozenset({"year", "years", "old", "yr", "yrs"}) | FEMALE_WORDS 
 # A character OCR may have read for a digit, glued to a number ("a $2 year old", "a4 year old").
 OCR_DIGIT_LIKE = re.compile(r"[A-Za-z$!|§&]")
 # "!" or "l" read for an age's last digit "1" ("a 5! year old female").
-OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lI](?=[\s-]{0,3}y)")
+OCR_AGE_DIGIT = re.compile(r"(?<=\b\d)[!|lIi](?=[\s-]{0,3}y)")  # ... or "i" ("a 5i year old female")
 OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=old\b)|(?<=\d)[.,](?= year)", re.IGNORECASE)
 # The phrase as OCR may read every word of it ("a4 year old male", "a 24 yeat old male", "a 34-yedr-old male",
 # "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male", "39- “yeur- -old male"):
-# a mark or letter glued before the age, a word of "y" and two to four letters for "year", one of "o" and
-# "d" for "old", and the next word (the sex, if one edit from a word for it).
+# a mark or letter glued before the age, a word of "y" and two to four letters for "year", one of "o" (or a
+# letter OCR reads for it: "60 year éld male", "24 year ald male") and "d" for "old", and the next word
+# (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}(o[^\W\d_1]{0,2}d)\b[\s,.-]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}([oaeéó][^\W\d_1]{0,2}d)\b[\s,.-]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )

@@ -938,6 +938,16 @@ PATIENTS_READ_LOOSELY = [
     ("This case involves a now 39-yeur-old mule with a, history of an occupational claim from", 39, "male",
      ["patient age read from the summary taking OCR's 'yeur' as 'year'",
       "patient sex read by OCR as '39-yeur-old mule': taken as male"]),
+    # "old" read with another first letter, "i" read for an age's 1 (fax, grey)
+    ("The injured worker is a 60 year éld male, who sustained an industrial injury on 10-20-2016. The", 60, "male",
+     ["patient age read by OCR as '60 year éld male': taken as 60",
+      "patient sex read by OCR as '60 year éld male': taken as male"]),
+    ("The injured worker is a 24 year ald male with a date of injury on 11-09-2016. The injured", 24, "male",
+     ["patient age read by OCR as '24 year ald male': taken as 24",
+      "patient sex read by OCR as '24 year ald male': taken as male"]),
+    ("The injured worker is a 5i year old female, who sustained an industrial injury on October 28,", 51, "female",
+     ["patient age read from the summary taking OCR's '5i' as '51'",
+      "patient sex read from the summary taking OCR's '5i' as '51'"]),
     # two letters OCR reads for an "m"; a mark between "old" and the sex (fax)
     ("Though the medical records were typed, it was blurry. The injured worker is a 60 year old inale, :", 60, "male",
      ["patient sex read by OCR as '60 year old inale': taken as male"]),
