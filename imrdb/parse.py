@@ -310,8 +310,9 @@ def read_ocr_header(header: str, letter: Letter) -> None:
 
 def date_in_its_place(letter: Letter, field: str, text: str, value: str, warn) -> None:
     """A header date OCR read as no date ("Application Received: 42/09/2016", a 1 read as a 4) or as one
-    after this year ("01/03/2617"), taken as the one date a single digit away that falls between the
-    dates before and after it in the order every letter keeps (UR denial 11/22/2016, assignment
+    after this year ("01/03/2617"), taken as the one date a single digit away (or a digit lost from a
+    month or day of one: "2/30/2016") that falls between the dates before and after it in the order every
+    letter keeps (UR denial 11/22/2016, assignment
     12/13/2016: 12/09/2016, not 02/09/2016); left out, with a warning, when it has not both of those
     dates or more than one such date. Never the first or the last date of that order, which nothing
     bounds on one side."""
@@ -320,11 +321,18 @@ def date_in_its_place(letter: Letter, field: str, text: str, value: str, warn) -
     after = getattr(letter, DATE_ORDER[at + 1]) if at + 1 < len(DATE_ORDER) else None
     found = set()
     if before and after:
-        for place in range(len(value)):
-            for digit in "0123456789" if value[place].isdigit() else ():
-                date = parse_date(value[:place] + digit + value[place + 1:])
-                if date and before <= date <= after:
-                    found.add(date)
+        month, day, year = value.split("/")
+        readings = [value[:place] + digit + value[place + 1:] for place in range(len(value)) if value[place].isdigit()
+                    for digit in "0123456789"]
+        # ... or a digit lost from a month or day read with one ("2/30/2016": 12/30/2016)
+        readings += [f"{month[:at]}{digit}{month[at:]}/{day}/{year}" for digit in "0123456789" for at in (0, 1)
+                     if len(month) == 1]
+        readings += [f"{month}/{day[:at]}{digit}{day[at:]}/{year}" for digit in "0123456789" for at in (0, 1)
+                     if len(day) == 1]
+        for reading in readings:
+            date = parse_date(reading)
+            if date and before <= date <= after:
+                found.add(date)
     if len(found) == 1:
         setattr(letter, field, found.pop())
         warn(f"{field} read by OCR as {text!r}, which is no date a letter can have: taken as {getattr(letter, field)}, the one date "

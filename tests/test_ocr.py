@@ -429,6 +429,13 @@ HEADER_DATES_MISREAD = [
      {"application_received": "2017-01-03"},
      ["application_received read by OCR as '01/03/2617', which is no date a letter can have: taken as 2017-01-03, "
       "the one date a digit away between ur_denial_date and date_assigned"]),
+    # a digit of the month lost: "2/30/2016", Feb 30, is 12/30/2016 between the application and the decision (fax)
+    ("_Case.Number: | CM16-0247624 : [- ;\n_Date Assigned: — 2/30/2016 ; _Date of Injury: = 10/14/2016\n"
+     "Decision Date: = 01/27/2017 __. + UR Denjal Date: = 12/16/2016\n_ Priority: ‘Standard’ Application ° 12/27/2016\n\n"
+     "| a _ Received: |",
+     {"date_assigned": "2016-12-30"},
+     ["date_assigned read by OCR as '2/30/2016', which is no date a letter can have: taken as 2016-12-30, "
+      "the one date a digit away between application_received and decision_date"]),
     # two dates a digit away keep the order (01/12 and 01/22): left out
     ("Case Number: | | CM17-0005924 | >> _\n‘Date Assigned: 01/42/2017 ___ Date of Injury: 11/09/2016\n\n"
      "Decision Date: 02/13/2017, Ss. ‘UR Denial Date: = 12/19/2016\nPriority: Standard Application 01/09/2017\n"
