@@ -181,6 +181,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_ORIGINAL_WORD.sub(lambda match: _original_word(match, corrections), text)
     text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
     text = p.OCR_QUOTE_BEFORE_MODIFIED_TAIL.sub("", text)
+    text = p.OCR_MARK_BEFORE_CLOSING_IS.sub(" ", text)
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
     if commas:
         corrections.append(f"a mark OCR read for the full stop before a modified request's closing sentence "
@@ -264,7 +265,7 @@ def _original_word(match, corrections: list[str]) -> str:
 
 def _original_sentence(match, corrections: list[str]) -> str:
     """"... was the original request." as the letter has it, where OCR put a speck or a comma in it."""
-    right = f"was{match[1]}the{match[2]}original{match[3]}request."
+    right = f"was{match[1] or ' '}the{match[2]}original{match[3]}request."
     if match[0] != right:
         corrections.append(f"a modified request's 'was the original request.' read by OCR as {' '.join(match[0].split())!r}: "
                            f"put right")

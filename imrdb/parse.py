@@ -996,6 +996,9 @@ def read_heading(heading: str, item: DisputedItem) -> None:
         authorized = p.MODIFIED_AUTHORIZED.search(middle) or p.MODIFIED_CA_AUTHORIZED.search(middle)
         if authorized:
             item.authorized_request = authorized["authorized"].strip()
+    elif remaining := p.MODIFIED_REMAINING.match(heading):
+        # its closing sentence alone, the ones before it lost (a scan's line OCR did not read): what remains
+        item.description = remaining["description"].strip(" ,:")
     else:
         item.description = heading
 

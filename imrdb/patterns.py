@@ -554,9 +554,11 @@ OCR_DOSE_ONE = re.compile(r"(?<=[/ ])[lIL|](?=\d+(?:\.\d+)?(?:mg|mcg|ml|gm|g|%)(
 # ... and with "original" misread beyond fix_phrases' reach, no known word ("... day treatment was the
 # oxtiiaia request. The Claims Administrator"): clean._original_word.
 OCR_ORIGINAL_WORD = re.compile(r"\bwas(\s+)the(\s+)(?P<word>[a-z]{5,11})(\s+)request(?=\.\s+[A-Z])")
-OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas[,.]?(\s+)the[-.,'’]?(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")
+OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas(?:[,.]?(\s+)|[,.])the[-.,'’]?(\s+)original(\s+)request\s*[,.:;](?=\s+[A-Z])")  # "was.the"
 # A quotation mark read before a modified request's closing sentence ("... by the Claims Administrator. 'The
 # remaining IMR eligible portion of the original request, ...").
+# A mark OCR glued before a modified request's closing "is:" ("Two refills of Ibuprofen 600mg #90'is: Upheld").
+OCR_MARK_BEFORE_CLOSING_IS = re.compile(r"(?<=\S)['‘’`\"“”](?=(?:is|are):[ \t]*(?:Upheld|Overturned)\b)")
 OCR_QUOTE_BEFORE_MODIFIED_TAIL = re.compile(r"['‘’\"“”](?=The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
 # A comma, colon or semicolon OCR read for the full stop before a modified request's closing sentence
 # ("... was authorized by the Claims Administrator, The remaining IMR eligible portion of the original

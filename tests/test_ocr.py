@@ -245,6 +245,12 @@ DECISIONS = [
     ("One month supply of Trezix capsule 320. 5/30/16mg was the original request.",
      "One month supply of Trezix capsule 320.5/30/16mg was the original request.",
      ["a space OCR read after a dose's decimal point dropped (1 time(s))"]),
+    # a full stop read for the space after "was", a mark glued before the closing "is:" (fax)
+    (". Acupuncture 18 sessions was.the original request. Acupuncture 6 sessions was authorized",
+     "Acupuncture 18 sessions was the original request. Acupuncture 6 sessions was authorized",
+     ["a modified request's 'was the original request.' read by OCR as 'was.the original request.': put right"]),
+    ("original request, Two refills of Ibuprofen 600mg #90'is: Upheld",
+     "original request, Two refills of Ibuprofen 600mg #90 is: Upheld", []),
     # ... and what stays: a sentence that ends in a number, the original request's own sentence
     ("The request was dated 12/01/2016. 3 sessions were authorized.",
      "The request was dated 12/01/2016. 3 sessions were authorized.", []),
@@ -609,6 +615,9 @@ HEADINGS = [
      "supply of Trezix capsule 30.5/30/L6mg is",
      {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
+    # a modified request's closing sentence alone, the lines before it lost (grey): the item that remains
+    ("The remaining IMR eligible portion of the original request, Acupuncture 12 sessions is",
+     {"description": "Acupuncture 12 sessions", "original_request": None}, []),
     # a hyphen or full stop read for the space beside a short word; a word split in two
     ("MRI-of the left hip", {"description": "MRI of the left hip"},
      ["item 1 heading: 'MRI-of' read by OCR, taken as 'MRI of'"]),
