@@ -133,6 +133,7 @@ def _has_other_ascii_space(text: str) -> bool:
 LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
 LABEL_LOST = 0.85  # a line's start as short as this share of a label is compared with it
 CERTIFICATION_LABEL_LONGEST = 32  # characters: "Certification(s)/Specialty:" (27) misread a little longer
+RATIONALE_LIKE = 50  # rapidfuzz ratio from which a word no list knows after "Decision" is "rationale" ("satbineale": 74)
 CONCLUSION_LIKE = 75  # rapidfuzz ratio from which a rationale's wrapped last word is "necessary" misread ("hecessarys": 84)
 DECISION_LIKE = 60  # ... from which a word no list knows, where a heading's decision is, is a decision misread beyond that
 DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
@@ -161,6 +162,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_LICENSURE_LABEL.sub("State(s) of Licensure:", text)
     text = p.OCR_CLAIMS_LABEL.sub("Claims Administrator guideline:", text)
     text = p.OCR_RATIONALE_LABEL.sub(_rationale_label, text)
+    text = p.OCR_RATIONALE_WORD.sub(_rationale_word, text)
     corrections: list[str] = []
     text = fix_phrases(text, corrections)
     text = "\n".join(fix_label(line) for line in text.split("\n"))
@@ -270,6 +272,17 @@ def _original_sentence(match, corrections: list[str]) -> str:
         corrections.append(f"a modified request's 'was the original request.' read by OCR as {' '.join(match[0].split())!r}: "
                            f"put right")
     return right
+
+
+def _rationale_word(match) -> str:
+    """"Decision rationale:" for a line's "Decision" and a word no list knows that is like "rationale"
+    ("satbineale"); "Decision based on ...", a guideline's words, stays."""
+    from imrdb.spelling import known_words
+
+    word = match["word"].lower()
+    if word in known_words() or fuzz.ratio(word, "rationale") < RATIONALE_LIKE:
+        return match[0]
+    return "Decision rationale:"
 
 
 def _rationale_label(match) -> str:

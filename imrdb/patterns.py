@@ -523,6 +523,9 @@ OCR_LICENSURE_LABEL = re.compile(r"^\S{0,2}St\w{2,3}\s?\(s\)\s*of\s*L\w{6,9}\s*[
 # "Claims hiiviies guideline:": the item label with its middle word misread beyond fix_label's reach.
 OCR_CLAIMS_LABEL = re.compile(r"^Claims[ \t]+\S{4,16}[ \t]+guideline[ \t]*[:;]", re.MULTILINE)
 # "—e rationale:", "ecision rationale:": the item label with the start of "Decision" lost.
+# ... or its second word misread, with its colon lost ("Decision satbineale With regard to the request"):
+# clean._rationale_word.
+OCR_RATIONALE_WORD = re.compile(r"^Decision[ \t]+(?P<word>[A-Za-z]{6,12})[:;,.]?(?=[ \t]+[A-Z])", re.MULTILINE)
 OCR_RATIONALE_LABEL = re.compile(r"^(?P<rest>\S{0,9})[ \t]?rationale[ \t]*[:;]", re.MULTILINE)
 # Words the parser reads by, as OCR misreads them ("medlcally necessary", "medicaily necessaty"):
 # found by their shape, taken for the phrase when close to it (clean.fix_phrases).

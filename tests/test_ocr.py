@@ -75,6 +75,10 @@ CLEANED_LINES = [
     ("—e rationale: The MTUS states that unequivocal objective findings that identify specific",
      "Decision rationale: The MTUS states that unequivocal objective findings that identify specific"),
     ("The rationale: is given below", "The rationale: is given below"),
+    # "rationale:" misread into no word, its colon lost (grey: the letter failed to parse); a guideline's words stay
+    ("Decision satbineale With regard to the request for cyclobenzaprine, the CA MTUS states the",
+     "Decision rationale: With regard to the request for cyclobenzaprine, the CA MTUS states the"),
+    ("Decision based on MTUS Chronic Pain Medical Treatment 2016,", "Decision based on MTUS Chronic Pain Medical Treatment 2016,"),
     # section titles, with the marks around them
     ("IMR.ISSUES,DECISIONS AND RATIONALES °", "IMR ISSUES, DECISIONS AND RATIONALES"),
     ("IMR ISSUES, DECISIONS AND RATIONALES 7", "IMR ISSUES, DECISIONS AND RATIONALES"),
