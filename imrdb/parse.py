@@ -774,37 +774,38 @@ def _agree_in_parts(copies, heading: str) -> tuple[str, list, list]:
 
 # What a heading's marks and digits OCR misread are put right with ("5% /Dextromethorphan", "30/L6mg", "MRI-of",
 # "L4.5", "5 %", "#90)", "base.240g", "PT'T").
-_OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, lambda match: "/"), (p.OCR_DOSE_ONE, lambda match: "1"),
+_OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, "/"), (p.OCR_DOSE_ONE, "1"),
                             (p.OCR_JOINED_SHORT_WORD, lambda match: match[0][:-1] + " "),
-                            (p.OCR_STOP_IN_HEADING, lambda match: ""), (p.OCR_HYPHEN_BEFORE_WORD, lambda match: ""),
-                            (p.OCR_DECIMAL_COMMA, lambda match: "."), (p.OCR_MARK_AT_HEADING_END, lambda match: ""),
-                            (p.OCR_OPENING_QUOTE, lambda match: ""), (p.OCR_QTY_SEMICOLON, lambda match: ":"),
+                            (p.OCR_STOP_IN_HEADING, ""), (p.OCR_HYPHEN_BEFORE_WORD, ""),
+                            (p.OCR_DECIMAL_COMMA, "."), (p.OCR_MARK_AT_HEADING_END, ""),
+                            (p.OCR_OPENING_QUOTE, ""), (p.OCR_QTY_SEMICOLON, ":"),
                             (p.OCR_BRACE, lambda match: "(" if match[0] == "{" else match[1] + ")"),
-                            (p.OCR_SPINE_LEVEL_FIVE, lambda match: "5"), (p.OCR_SACRAL_ONE, lambda match: "1"),
-                            (p.OCR_MRI, lambda match: "MRI"),
-                            (p.OCR_SPINE_LEVEL_STOP, lambda match: "-"), (p.OCR_SPACE_BEFORE_PERCENT, lambda match: ""),
-                            (p.OCR_PERCENT_FIVE, lambda match: "5"),
-                            (p.OCR_STOP_BEFORE_NUMBER, lambda match: " "), (p.OCR_APOSTROPHE_IN_CAPITALS, lambda match: ""),
-                            (p.OCR_APOSTROPHE_FOR_SPACE, lambda match: " "),
-                            (p.OCR_BANG_FOR_ONE, lambda match: "1"), (p.OCR_BANG_AFTER_WORD, lambda match: ""),
-                            (p.OCR_SPACE_IN_PARENTHESES, lambda match: ""), (p.OCR_STOP_AFTER_DIGIT, lambda match: " "),
-                            (p.OCR_MARK_AFTER_COMMA, lambda match: " "), (p.OCR_LONE_COLON, lambda match: ""),
-                            (p.OCR_DOUBLE_PARENTHESIS, lambda match: ""), (p.OCR_SPACE_AFTER_HYPHEN, lambda match: ""),
-                            (p.OCR_STOP_BEFORE_QUANTITY, lambda match: " "),
-                            (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, lambda match: " "), (p.OCR_QTY, lambda match: "QTY"),
+                            (p.OCR_SPINE_LEVEL_FIVE, "5"), (p.OCR_SACRAL_ONE, "1"),
+                            (p.OCR_MRI, "MRI"),
+                            (p.OCR_SPINE_LEVEL_STOP, "-"), (p.OCR_SPACE_BEFORE_PERCENT, ""),
+                            (p.OCR_PERCENT_FIVE, "5"),
+                            (p.OCR_STOP_BEFORE_NUMBER, " "), (p.OCR_APOSTROPHE_IN_CAPITALS, ""),
+                            (p.OCR_APOSTROPHE_FOR_SPACE, " "),
+                            (p.OCR_BANG_FOR_ONE, "1"), (p.OCR_BANG_AFTER_WORD, ""),
+                            (p.OCR_SPACE_IN_PARENTHESES, ""), (p.OCR_STOP_AFTER_DIGIT, " "),
+                            (p.OCR_MARK_AFTER_COMMA, " "), (p.OCR_LONE_COLON, ""),
+                            (p.OCR_DOUBLE_PARENTHESIS, ""), (p.OCR_SPACE_AFTER_HYPHEN, ""),
+                            (p.OCR_STOP_BEFORE_QUANTITY, " "),
+                            (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, " "), (p.OCR_QTY, "QTY"),
                             (p.OCR_UNCLOSED_PARENTHESIS, lambda match: match[0] + ")"),
-                            (p.OCR_STOP_AFTER_A, lambda match: " "), (p.OCR_DOSE_ME, lambda match: "mg"),
-                            (p.OCR_STOP_BEFORE_PARENTHESIS, lambda match: ""),
-                            (p.OCR_SPINE_LEVEL_FIVE_TWICE, lambda match: ""), (p.OCR_DOSE_FIVE, lambda match: "5"),
+                            (p.OCR_STOP_AFTER_A, " "), (p.OCR_DOSE_ME, "mg"),
+                            (p.OCR_STOP_BEFORE_PARENTHESIS, ""),
+                            (p.OCR_SPINE_LEVEL_FIVE_TWICE, ""), (p.OCR_DOSE_FIVE, "5"),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,
                              lambda match: ")" if "(" in match.string[:match.start()] else ""))
 
 
 def _replace_noting(text: str, pattern: re.Pattern, replace, changes: list[tuple[str, str]]) -> str:
-    """`pattern.sub(replace, text)`, each change noted in `changes` as the words around it, read and taken."""
+    """`pattern.sub(replace, text)`, each change noted in `changes` as the words around it, read and taken;
+    `replace` a string or a function of the match."""
     pieces, last = [], 0
     for match in pattern.finditer(text):
-        right = replace(match)
+        right = replace if isinstance(replace, str) else replace(match)
         if right == match[0]:
             continue
         start = text.rfind(" ", 0, match.start()) + 1

@@ -607,29 +607,30 @@ OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
 OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
 # ... and no item description has an exclamation mark: one before a digit is a 1 misread ("Acupuncture
 # !2 sessions"), one after a word a speck ("possible proximal! biceps tenodynovitis"); nor a space inside
-# a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a lone digit and a word
-# ("Acupuncture 3.times a week"), nor a mark glued after a comma ("Gabapentin 6%,.Lidocaine 5%").
-# ... nor a colon between two small words ("3 times : a week", "Bilateral: hearing aids"), a space after a
-# capital's hyphen ("X- rays"), a full stop before a quantity ("Naproxen 550mg.#60"), an apostrophe before a
-# parenthesis ("Fanatrex'(unknown quantity)"), "OTY" ("QTY: 2" misread)
-OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")  # not a modified request's "treatment: is"
+# a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a number of one or two digits and
+# a word ("Acupuncture 3.times a week", "18.sessions"), nor a mark glued after a comma ("Gabapentin
+# 6%,.Lidocaine 5%").
+OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
+OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
+OCR_SPACE_IN_PARENTHESES = re.compile(r"(?<=\()[ ]+(?=\w)|(?<=[\w%])[ ]+(?=\))")
+OCR_STOP_AFTER_DIGIT = re.compile(r"(?:(?<=(?<![\w.])\d)|(?<=(?<![\w.])\d\d))\.(?=[a-z]{3})")
+OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
+# ... nor a colon between two small words ("3 times : a week", "Bilateral: hearing aids"; not a modified
+# request's "day treatment: is"), a space after a capital's hyphen ("X- rays"), a full stop before a
+# quantity ("Naproxen 550mg.#60"), an apostrophe before a parenthesis ("Fanatrex'(unknown quantity)"),
+# "OTY" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not close (its ")"
+# lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" for a
+# dose's "mg" ("30.5/30/16me"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
+OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
 OCR_QTY = re.compile(r"\bOTY(?=:)")
-# ... nor a full stop after "a" before a word ("3 times a.week"), nor "me" for a dose's "mg" ("30.5/30/16me"),
-# nor a full stop between an abbreviation and its parenthesis ("NCV. (nerve conduction velocity)")
+OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")
+OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_STOP_AFTER_A = re.compile(r"(?<=\sa)\.(?=[a-z]{3})")
 OCR_DOSE_ME = re.compile(r"(?<=\d)me\b")
 OCR_STOP_BEFORE_PARENTHESIS = re.compile(r"(?<=[A-Z]{2})\.(?= \()")
-# ... nor a parenthesis it does not close (its ")" lost: "Dicopanol (unknown quantity")
-OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
-OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")  # ... nor "((" ("EMG ((electromyography)/NCV")
-OCR_BANG_FOR_ONE = re.compile(r"(?<![\w!])!(?=\d)")
-OCR_BANG_AFTER_WORD = re.compile(r"(?<=[a-z]{2})!(?=\s)")
-OCR_SPACE_IN_PARENTHESES = re.compile(r"(?<=\()[ ]+(?=\w)|(?<=[\w%])[ ]+(?=\))")
-OCR_STOP_AFTER_DIGIT = re.compile(r"(?:(?<=(?<![\w.])\d)|(?<=(?<![\w.])\d\d))\.(?=[a-z]{3})")  # ... "18.sessions"
-OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(
