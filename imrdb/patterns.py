@@ -263,7 +263,7 @@ OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=
 # letter OCR reads for it: "60 year éld male", "24 year ald male") and "d" for "old", and the next word
 # (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}([oaeéó][^\W\d_1]{0,2}d)\b[\s,.-]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}([oaeéó][^\W\d_1]{0,2}d)\b[\s,.'‘’\"“”-]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )
@@ -622,6 +622,7 @@ OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" for a
 # dose's "mg" ("30.5/30/16me"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
 OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
+OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued between two words ("Hot/cold:therapy wrap")
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")

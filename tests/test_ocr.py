@@ -619,6 +619,8 @@ HEADINGS = [
      "supply of Trezix capsule 30.5/30/L6mg is",
      {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
+    ("Hot/cold:therapy wrap", {"description": "Hot/cold therapy wrap"},
+     ["item 1 heading: 'Hot/cold:therapy' read by OCR, taken as 'Hot/cold therapy'"]),
     # a modified request's closing sentence alone, the lines before it lost (grey): the item that remains
     ("The remaining IMR eligible portion of the original request, Acupuncture 12 sessions is",
      {"description": "Acupuncture 12 sessions", "original_request": None}, []),
@@ -958,6 +960,9 @@ PATIENTS_READ_LOOSELY = [
     ("This case involves a now 39-yeur-old mule with a, history of an occupational claim from", 39, "male",
      ["patient age read from the summary taking OCR's 'yeur' as 'year'",
       "patient sex read by OCR as '39-yeur-old mule': taken as male"]),
+    # a quote mark before the sex (fax)
+    ("The injured worker is a’60 year old ‘male, who sustained an industrial injury. on 10-20-2016. The", 60, "male",
+     ["patient sex read by OCR as \"60 year old 'male\": taken as male"]),
     # "old" read with another first letter, "i" read for an age's 1 (fax, grey)
     ("The injured worker is a 60 year éld male, who sustained an industrial injury on 10-20-2016. The", 60, "male",
      ["patient age read by OCR as '60 year éld male': taken as 60",
