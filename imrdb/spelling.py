@@ -170,9 +170,9 @@ def join_split_words(text: str) -> tuple[str, list[tuple[str, str]]]:
 
 
 def without_accents(text: str) -> tuple[str, list[tuple[str, str]]]:
-    """`text` with each word OCR read with an accent ("Pré-operative", "Ovérturned") that is a word a letter
-    prints without it (`well_formed`) written without it; and the (read, taken) pairs. A word that is no
-    word either way stays as read."""
+    """`text` with each word OCR read with an accent written without it ("Pré-operative", "Etodolaé", which
+    the spelling then takes for "Etodolac"): no description prints an accent; and the (read, taken) pairs.
+    A mark no letter is under (a "¢") stays."""
     changes: list[tuple[str, str]] = []
 
     def fix(match: re.Match) -> str:
@@ -180,7 +180,7 @@ def without_accents(text: str) -> tuple[str, list[tuple[str, str]]]:
         if word.isascii():
             return word
         plain = unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode()
-        if len(plain) != len(word) or not well_formed(_core(plain)):
+        if len(plain) != len(word):
             return word
         changes.append((word, plain))
         return plain

@@ -725,6 +725,8 @@ HEADINGS = [
      {"description": "Cyclobenzaprine 3%, Gabapentin 6%, Lidocaine 5%/Dextromethorphan"},
      ["item 1 heading: '6%,.Lidocaine' read by OCR, taken as '6%, Lidocaine'"]),
     ("Pré-operative BMP", {"description": "Pre-operative BMP"}, ["item 1 heading: 'Pré-operative' read by OCR, taken as 'Pre-operative'"]),
+    ("Etodolaé", {"description": "Etodolac"}, ["item 1 heading: 'Etodolaé' read by OCR, taken as 'Etodolae'",
+                                               "item 1 heading: 'Etodolae' read by OCR, taken as 'Etodolac'"]),
     # grey: a lone colon between two small words, "((", a spine level's 5 read twice, "S" for a dose's 5
     ("Acupuncture 3 times : a week for 2 weeks, neck, right hand and head",
      {"description": "Acupuncture 3 times a week for 2 weeks, neck, right hand and head"},
