@@ -622,6 +622,9 @@ OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" for a
 # dose's "mg" ("30.5/30/16me"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
 OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
+# ... nor a second label's colon ("Associated surgical service: Shoulder: Brace"): one before a capital word
+# after the heading's own colon.
+OCR_SECOND_COLON = re.compile(r"(?<=[a-z]):(?= [A-Z])")
 OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued between two words ("Hot/cold:therapy wrap")
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")

@@ -619,6 +619,8 @@ HEADINGS = [
      "supply of Trezix capsule 30.5/30/L6mg is",
      {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
+    ("Associated surgical service: Shoulder: Brace", {"description": "Associated surgical service: Shoulder Brace"},
+     ["item 1 heading: 'Shoulder:' read by OCR, taken as 'Shoulder'"]),
     ("Hot/cold:therapy wrap", {"description": "Hot/cold therapy wrap"},
      ["item 1 heading: 'Hot/cold:therapy' read by OCR, taken as 'Hot/cold therapy'"]),
     # a modified request's closing sentence alone, the lines before it lost (grey): the item that remains
