@@ -589,7 +589,7 @@ OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
 OCR_SPINE_LEVEL_FIVE_TWICE = re.compile(r"(?<=\b[CTL])S(?=5-[CTLS]?\d\b)")
 OCR_DOSE_FIVE = re.compile(r"(?<=\d\.)S(?=(?:mg|mcg|ml|g|%)(?!\w))|(?<=\d)S(?=(?:mg|mcg)(?!\w))")
 OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
-OCR_MRI = re.compile(r"\bMR[il1|](?![\w])|\bMRT(?= of\b)")  # ... or "T" before "of" ("MRT of the left hip")
+OCR_MRI = re.compile(r"\bMR[il1|](?![\w])|\bMR[TL](?= of\b)")  # ... or "T", "L" before "of" ("MRT of the left hip")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
 # decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), "$" or "S"
 # read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan"), and a closing parenthesis that ends a
@@ -625,6 +625,8 @@ OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
 # ... nor a second label's colon ("Associated surgical service: Shoulder: Brace"): one before a capital word
 # after the heading's own colon.
 OCR_SECOND_COLON = re.compile(r"(?<=[a-z]):(?= [A-Z])")
+# ... nor a lone small letter between two words ("without o contrast"; not "a", nor "x" of "2 x 6")
+OCR_LONE_LETTER = re.compile(r"(?<=[a-z]{3}) [b-wyz](?= [a-z]{3})")
 OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued between two words ("Hot/cold:therapy wrap")
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
@@ -722,7 +724,7 @@ OCR_LINE_LABELS = (
 # ... after the marks a scan leaves before them, and with a capital OCR reads for another of its shape
 # ("GLINICAL CASE SUMMARY", "OLINICAL CASE SUMMARY"): the label's first letter or one of these.
 OCR_MARKS_BEFORE_LABEL = " \t|*\"'`~_^-.,:;»«“”‘’"
-OCR_FIRST_LETTER_READINGS = {"C": "go©€("}
+OCR_FIRST_LETTER_READINGS = {"C": "go©€(", "S": "$5"}  # ... "$tate(s) of Licensure:"
 
 # Header labels, as imrdb.parse.find_ocr_labels looks for them in OCR'd text ("Date Assngned",
 # "Dateoflnjury", "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each by the field it labels.
@@ -784,10 +786,10 @@ WORD_ENDINGS = {"s": "s", "es": "es", "ed": "d", "ing": "ing"}
 # "Cm16-0245028"), "CIM16-0235724" (a stroke read between C and M), "CM1 6-0247624" (a space in the year),
 # "CM16-021 9557" (one in the seven digits: parse.read_ocr_case_number takes it only where the digits
 # are seven, since a space could stand for a digit lost).
-OCR_CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9©€])(?:C©|[CGO©€])?[Il|]?\s?[Mm]\s?([0-9OoIl|] ?[0-9OoIl|])\s?[-–—~]\s?"
+OCR_CASE_NUMBER = re.compile(r"(?<![A-Za-z0-9©€])(?:C©|[CGO©€])?[Il|]?\s?[Mm]\s?([0-9OoIil|] ?[0-9OoIil|])\s?[-–—~]\s?"
                              r"([0-9OoDQIl|SB]{7}|[0-9OoDQIl|SB]{1,6} [0-9OoDQIl|SB]{1,6})(?![\w])")
 CASE_NUMBER_SHAPE = re.compile(r"CM\d{2}-\d{7}")
-OCR_PRIORITY = re.compile(r"\b(S\w{5,8}|E\w{6,9})\b")
+OCR_PRIORITY = re.compile(r"(?<!\w)([S$]\w{5,8}|E\w{6,9})\b")  # ... "$tandard"
 
 # Guideline citations (imrdb/citations.py), beside the closed lists of data/lexicon/
 # A name that starts another guideline or source inside a row's guideline or topic: the row holds two.

@@ -89,6 +89,7 @@ CLEANED_LINES = [
     ("| * GLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("\"  OLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("_ OW THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
+    ("'. $tate(s) of Licensure: California,North Carolina", "State(s) of Licensure: California,North Carolina"),
     # ... a word of it lost (grey)
     ("The Final — was: based on decisions for the disputed items/services set forth below:",
      "The Final Determination was based on decisions for the disputed items/services set forth below:"),
@@ -274,6 +275,16 @@ def test_specks_before_the_issues_first_line_are_no_heading():
     assert intro in text
     scanned = parse_letter(text.replace(intro, "wt\nrnd\n" + intro), "pdf-ocr")
     assert [item.description for item in scanned.items] == [item.description for item in parse_letter(text).items]
+
+
+def test_a_priority_read_with_a_dollar_sign():
+    # fax: "_ Priority: '  $tandard Application 12/21/2016"
+    letter = Letter()
+    read_ocr_header(normalize(clean_ocr("Case Number: _ 'CM16-0245028\n\"Date Assigned: 01/04/2017 ‘Date of Injury: "
+                                        "10/24/2016 i\n‘Decision Date: 01/27/2017 _ - UR Denial Date: = 12/13/2016\n\n"
+                                        "_ Priority: '  $tandard Application 12/21/2016")[0], "pdf-ocr"), letter)
+    assert letter.priority == "Standard"
+    assert "priority read by OCR as '$tandard', taken as Standard" in letter.warnings
 
 
 def test_a_lost_section_title_is_put_back_before_the_sentence_every_letter_starts_it_with():
@@ -470,6 +481,7 @@ CASE_NUMBERS = [
     ("Case Number: | _CM16-021 9557 ee l. ‘", "CM16-0219557",
      ["case number read by OCR as 'CM16-021 9557', a space in its digits, taken as CM16-0219557: check it against "
       "the file"]),
+    ("‘Case Number: | CMi6-0231884 | oo", "CM16-0231884", ["case number read by OCR as 'CMi6-0231884', taken as CM16-0231884"]),
     # a space where a digit was lost (six digits), a garble: none, and what was read
     ("Case Number: CM16-021 955", None, ["no case number of the shape CMyy-nnnnnnn in the header (read: 'CM16-021')"]),
     ("Case Number: cot 6-0246635", None, ["no case number of the shape CMyy-nnnnnnn in the header"]),
@@ -621,6 +633,11 @@ HEADINGS = [
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
     ("Associated surgical service: Shoulder: Brace", {"description": "Associated surgical service: Shoulder Brace"},
      ["item 1 heading: 'Shoulder:' read by OCR, taken as 'Shoulder'"]),
+    ("MRL of neck and right hand without contrast", {"description": "MRI of neck and right hand without contrast"},
+     ["item 1 heading: 'MRL' read by OCR, taken as 'MRI'"]),
+    ("MRI of the Lumbar spine without o contrast", {"description": "MRI of the Lumbar spine without contrast"},
+     ["item 1 heading: 'without o' read by OCR, taken as 'without'"]),
+    ("Physical therapy 2 x 6 for the lumbar spine", {"description": "Physical therapy 2 x 6 for the lumbar spine"}, []),
     ("Hot/cold:therapy wrap", {"description": "Hot/cold therapy wrap"},
      ["item 1 heading: 'Hot/cold:therapy' read by OCR, taken as 'Hot/cold therapy'"]),
     # a modified request's closing sentence alone, the lines before it lost (grey): the item that remains
