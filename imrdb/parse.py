@@ -864,6 +864,11 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
         decisions = sorted(decisions + [(match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
                                         if match.end() not in found and not any(
                                             len(word) > 2 and word.lower() in known for word in (match["word"] or "").split())])
+        # one whose decision was not read right after another item's decision, with no label of that item
+        # between, is a speck's line ("...without contrast: Upheld\n\npayin:\nClaims Administrator guideline:")
+        decisions = [decision for index, decision in enumerate(decisions)
+                     if decision[2] or not index
+                     or next(p.ITEM_LABEL.spans(body, decisions[index - 1][1], decision[0]), None) is not None]
     if not decisions:
         raise ParseError("letter is cut off before its decisions (no item ends in ': Upheld' or ': Overturned')", path)
     starts: list[int] = []

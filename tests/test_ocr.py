@@ -1248,6 +1248,12 @@ def test_a_decision_ocr_could_not_read_is_taken_from_the_rationale():
         [(item.description, item.decision) for item in parse_letter(text2, "text").items]
     assert any(warning.startswith("item 1 decision read by OCR as 'Overtinnent': taken as Overturned")
                for warning in scanned.warnings)
+    # ... but a speck's line with a colon right after a decision, before that item's first label, is no item
+    # ("...without contrast: Upheld\n\npayin:\nClaims Administrator guideline:", fax)
+    scanned = parse_letter(text2.replace("Retro Norco 10/325mg #90: Overturned\n",
+                                         "Retro Norco 10/325mg #90: Overturned\n\npayin:\n"), "pdf-ocr")
+    assert [(item.description, item.decision) for item in scanned.items] == \
+        [(item.description, item.decision) for item in parse_letter(text2, "text").items]
     # nothing read after its colon, before a blank line and the item's first label ("MRI for lumbar — with
     # contrast: —", its mark cleaned away: grey)
     scanned = parse_letter(text.replace("Soma 350 mg #60: Upheld\n", "Soma 350 mg #60: —\n\n"), "pdf-ocr")
