@@ -625,6 +625,8 @@ OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
 # ... nor a second label's colon ("Associated surgical service: Shoulder: Brace"): one before a capital word
 # after the heading's own colon.
 OCR_SECOND_COLON = re.compile(r"(?<=[a-z]):(?= [A-Z])")
+# ... and a heading's own label keeps its colon ("Associated surgical service Shoulder Brace": its colon lost)
+OCR_LABEL_WITHOUT_COLON = re.compile(r"^Associated surgical service(?= [A-Z])")
 # ... nor a lone small letter between two words ("without o contrast"; not "a", nor "x" of "2 x 6")
 OCR_LONE_LETTER = re.compile(r"(?<=[a-z]{3}) [b-wyz](?= [a-z]{3})")
 OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued between two words ("Hot/cold:therapy wrap")

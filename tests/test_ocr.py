@@ -631,6 +631,8 @@ HEADINGS = [
      "supply of Trezix capsule 30.5/30/L6mg is",
      {"description": "one month supply of Trezix capsule 30.5/30/16mg"},
      ["item 1 heading: '30.5/30/L6mg' read by OCR, taken as '30.5/30/16mg'"]),
+    ("Associated surgical service Shoulder Brace", {"description": "Associated surgical service: Shoulder Brace"},
+     ["item 1 heading: 'Associated surgical service' read by OCR, taken as 'Associated surgical service:'"]),
     ("Associated surgical service: Shoulder: Brace", {"description": "Associated surgical service: Shoulder Brace"},
      ["item 1 heading: 'Shoulder:' read by OCR, taken as 'Shoulder'"]),
     ("MRL of neck and right hand without contrast", {"description": "MRI of neck and right hand without contrast"},
