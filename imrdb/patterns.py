@@ -589,7 +589,7 @@ OCR_SPINE_LEVEL_FIVE = re.compile(r"(?<=\b[CTL])S(?=-[CTLS]?\d\b)")
 OCR_SPINE_LEVEL_FIVE_TWICE = re.compile(r"(?<=\b[CTL])S(?=5-[CTLS]?\d\b)")
 OCR_DOSE_FIVE = re.compile(r"(?<=\d\.)S(?=(?:mg|mcg|ml|g|%)(?!\w))|(?<=\d)S(?=(?:mg|mcg)(?!\w))")
 OCR_SACRAL_ONE = re.compile(r"(?<=\b[L]\d-S)[il|I](?![\w])")  # ... and "i" or "l" for the 1 of "S1" ("L5-Si")
-OCR_MRI = re.compile(r"\bMR[il1|](?![\w])|\bMR[TL](?= of\b)")  # ... or "T", "L" before "of" ("MRT of the left hip")
+OCR_MRI = re.compile(r"\bMR[il1|{\[](?![\w])|\bMR[TL](?= of\b)")  # ... or "T", "L" before "of" ("MRT of the left hip")
 # ... a full stop read for a spine level's hyphen ("Facet joint injections L4.5, L5-S1": no level has a
 # decimal), a space read between a number and its "%" ("Lidocaine 5 %/Dextromethorphan"), "$" or "S"
 # read for the 5 of "5%" ("Lidocaine $%/Dextromethorphan"), and a closing parenthesis that ends a
@@ -604,7 +604,7 @@ OCR_CLOSE_PARENTHESIS_AT_END = re.compile(r"(?<=[\w%#])\)(?=(?: is| are)?$)")
 # "'s" or a contraction's "'t").
 OCR_STOP_BEFORE_NUMBER = re.compile(r"(?<=[a-z]{3})\.(?=\d|[a-z]{3})")
 OCR_APOSTROPHE_IN_CAPITALS = re.compile(r"(?<=[A-Z])['’](?=[A-Z])")
-OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})")
+OCR_APOSTROPHE_FOR_SPACE = re.compile(r"(?<=[a-z]{2})['’](?=\d|[a-z]{3})|(?<=\d)['’](?=[a-z]{3})")  # ... "2'refill"
 # ... and no item description has an exclamation mark: one before a digit is a 1 misread ("Acupuncture
 # !2 sessions"), one after a word a speck ("possible proximal! biceps tenodynovitis"); nor a space inside
 # a parenthesis ("Synapryn ( unknown quantity)"); nor a full stop between a number of one or two digits and
@@ -619,8 +619,8 @@ OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # request's "day treatment: is"), a space after a capital's hyphen ("X- rays"), a full stop before a
 # quantity ("Naproxen 550mg.#60"), an apostrophe before a parenthesis ("Fanatrex'(unknown quantity)"),
 # "OTY" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not close (its ")"
-# lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" for a
-# dose's "mg" ("30.5/30/16me"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
+# lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" or "my"
+# for a dose's "mg" ("30.5/30/16me", "7.5my"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
 OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
 # ... nor a second label's colon ("Associated surgical service: Shoulder: Brace"): one before a capital word
 # after the heading's own colon.
@@ -637,7 +637,7 @@ OCR_QTY = re.compile(r"\bOTY(?=:)")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")
 OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_STOP_AFTER_A = re.compile(r"(?<=\sa)\.(?=[a-z]{3})")
-OCR_DOSE_ME = re.compile(r"(?<=\d)me\b")
+OCR_DOSE_ME = re.compile(r"(?<=\d)m[ey]\b")
 OCR_STOP_BEFORE_PARENTHESIS = re.compile(r"(?<=[A-Z]{2})\.(?= \()")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
