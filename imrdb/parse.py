@@ -718,6 +718,8 @@ def ocr_heading_fixer(letter: Letter, text: str):
         heading, agreed, unsure = _agree_in_parts(copies, heading)
         changes += agreed
         doubts += [doubt for doubt in unsure if doubt not in doubts]
+        heading, agreed = copies.abbreviations(heading)
+        changes += agreed
         heading, joined = join_split_words(heading)
         changes += joined
         heading, corrected = correct_words(heading, used)
@@ -795,7 +797,7 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, "/"), (p.OCR_DOSE_ONE, "1"),
                             (p.OCR_STOP_BEFORE_QUANTITY, " "),
                             (p.OCR_APOSTROPHE_BEFORE_PARENTHESIS, " "), (p.OCR_QTY, "QTY"),
                             (p.OCR_UNCLOSED_PARENTHESIS, lambda match: match[0] + ")"),
-                            (p.OCR_STOP_AFTER_A, " "), (p.OCR_DOSE_ME, "mg"),
+                            (p.OCR_STOP_AFTER_A, " "), (p.OCR_VS, "vs"), (p.OCR_DOSE_ME, "mg"),
                             (p.OCR_STOP_BEFORE_PARENTHESIS, ""),
                             (p.OCR_SPINE_LEVEL_FIVE_TWICE, ""), (p.OCR_DOSE_FIVE, "5"),
                             (p.OCR_CLOSE_PARENTHESIS_AT_END,

@@ -219,6 +219,10 @@ class Copies:
             else:
                 self.words[-1] += word
         self.keys = [_copy_key(word) for word in self.words]
+        self.capitals: dict[int, set[str]] = defaultdict(set)  # the abbreviations the letter reads, by length
+        for word in self.words:
+            for abbreviation in p.OCR_ABBREVIATION.findall(word):
+                self.capitals[len(abbreviation)].add(abbreviation)
         self.at: dict[str, list[int]] = defaultdict(list)
         for index, key in enumerate(self.keys):
             if key:
@@ -311,6 +315,29 @@ class Copies:
                     elif there[-1].isalnum() or there[-1] in "%)":
                         unmarked[index] += 1
         return read_there, [index for index in unmarked if marked[index] <= 1]
+
+    def abbreviations(self, heading: str) -> tuple[str, list[tuple[str, str]]]:
+        """`heading` with each abbreviation in it (two to five capitals) that the letter reads nowhere else
+        taken for the one the letter reads MANY_TIMES or more that is a letter OCR confuses with one of its
+        own away (p.OCR_CONFUSIONS: "NCY bilateral lower extremities", "NCV" eight times in the letter);
+        and the (read, taken) pairs. An abbreviation no copy of the heading need say again: the letter's
+        other places do."""
+        changes: list[tuple[str, str]] = []
+
+        def fix(match: re.Match) -> str:
+            word = match[0]
+            if self.times(word) > 1:
+                return word
+            found = {other for other in self.capitals.get(len(word), ()) if other != word
+                     and sum(a != b for a, b in zip(word, other)) == 1
+                     and all(b.lower() in p.OCR_CONFUSIONS.get(a.lower(), ()) for a, b in zip(word, other) if a != b)
+                     and self.times(other) >= MANY_TIMES}
+            if len(found) != 1:
+                return word
+            changes.append((word, found.pop()))
+            return changes[-1][1]
+
+        return p.OCR_ABBREVIATION.sub(fix, heading), changes
 
     def _said_without(self, keys: list[str], before: str) -> bool:
         """Whether the letter says the words of `keys` (two or more), in order, somewhere not after `before`."""

@@ -641,6 +641,9 @@ HEADINGS = [
      ["item 1 heading: '7.5my' read by OCR, taken as '7.5mg'"]),
     ("Ibuprofen 600mg #90 with 2'refill", {"description": "Ibuprofen 600mg #90 with 2 refill"},
      ["item 1 heading: \"2'refill\" read by OCR, taken as '2 refill'"]),
+    ("Right Shoulder Arthroscopy with rotator cuff repair ys debridement",
+     {"description": "Right Shoulder Arthroscopy with rotator cuff repair vs debridement"},
+     ["item 1 heading: 'ys' read by OCR, taken as 'vs'"]),
     ("MRL of neck and right hand without contrast", {"description": "MRI of neck and right hand without contrast"},
      ["item 1 heading: 'MRL' read by OCR, taken as 'MRI'"]),
     ("MRI of the Lumbar spine without o contrast", {"description": "MRI of the Lumbar spine without contrast"},
@@ -870,6 +873,15 @@ COPIES = [
     ("7 Pre-operative EKG", 'As such, the requested "Pre-\noperative EKG" is not medically necessary.',
      "Pre-operative EKG", ["item 1 heading: '7 Pre-operative' read by OCR, taken as 'Pre-operative'"]),
     ("2 Lidoderm patches", "the request for 2 Lidoderm patches is not medically necessary.", "2 Lidoderm patches", []),
+    # an abbreviation the letter reads nowhere else, a confused letter from one it reads three times (fax);
+    # not one it reads twice, nor one two letters away
+    ("NCY bilateral lower extremities QTY: 2",
+     "NCV studies. NCV testing is. The NCV of the lower extremities", "NCV bilateral lower extremities QTY: 2",
+     ["item 1 heading: 'NCY' read by OCR, taken as 'NCV'"]),
+    ("NCY bilateral lower extremities QTY: 2", "EMG/NCV studies. The NCV of the lower extremities",
+     "NCY bilateral lower extremities QTY: 2", []),
+    ("NCY bilateral lower extremities QTY: 2", "NSV studies. NSV testing is. The NSV of the lower extremities",
+     "NCY bilateral lower extremities QTY: 2", []),
     # a word OCR read as marks only, where a copy reads a word there; never a decision word, which the
     # heading's own line reads after it, and a parenthesis the heading opens is closed (grey)
     ("MRI of - cervical spine without contrast",
