@@ -362,6 +362,9 @@ class Copies:
         read = self.times(word)
         if copy.startswith("#") and any(word == reading + copy[1:] for reading in p.OCR_HASH_READINGS):
             return True
+        if copy[-1:] in p.OCR_UNIT_READINGS and copy[:-1].isdigit() and word[:-1] == copy[:-1] \
+                and word[-1:] in p.OCR_UNIT_READINGS[copy[-1]]:
+            return True  # a unit's letter read as a digit of its shape ("cream base 2408" against "240g")
         if not well_formed(word):
             return well_formed(copy) or (times >= 2 and times > read)
         return (copy.isalpha() and well_formed(copy) and len(copy) == len(word) and read <= 1

@@ -844,6 +844,10 @@ COPIES = [
     # a quantity's "#" read as a digit of its shape; a number read otherwise in a copy stays, warned
     ("Celecoxib 200mg 490", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
      "Celecoxib 200mg #90", ["item 1 heading: '490' read by OCR, taken as '#90'"]),
+    # ... and a unit's letter read as a digit of its shape (fax)
+    ("Cyclobenzaprine 5% in cream base 2408",
+     "form. Given the aboye, the request for’ ‘Cyclobenzaprine 5% in cream base 240g\" is not",
+     "Cyclobenzaprine 5% in cream base 240g", ["item 1 heading: '2408' read by OCR, taken as '240g'"]),
     ("Celecoxib 200mg #60", 'the request for "Celecoxib 200mg #90" is not medically necessary.',
      "Celecoxib 200mg #60",
      ["item 1 heading: '#60' read by OCR, where the letter says it again '#90': check it against the file"]),
