@@ -184,6 +184,10 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     text = p.OCR_ORIGINAL_SENTENCE.sub(lambda match: _original_sentence(match, corrections), text)
     text = p.OCR_QUOTE_BEFORE_MODIFIED_TAIL.sub("", text)
     text = p.OCR_MARK_BEFORE_CLOSING_IS.sub(" ", text)
+    text, remaining = p.OCR_REMAINING_REQUEST.subn("request,", text)
+    if remaining:
+        corrections.append(f"a modified request's 'The remaining IMR eligible portion of the original request,' read "
+                           f"by OCR with its last word misread ({remaining} time(s)): put right")
     text, commas = p.OCR_COMMA_FOR_STOP.subn(".", text)
     if commas:
         corrections.append(f"a mark OCR read for the full stop before a modified request's closing sentence "

@@ -562,6 +562,9 @@ OCR_ORIGINAL_SENTENCE = re.compile(r"\bwas(?:[,.]?(\s+)|[,.])the[-.,'’]?(\s+)o
 # remaining IMR eligible portion of the original request, ...").
 # A mark OCR glued before a modified request's closing "is:" ("Two refills of Ibuprofen 600mg #90'is: Upheld").
 OCR_MARK_BEFORE_CLOSING_IS = re.compile(r"(?<=\S)['‘’`\"“”](?=(?:is|are):[ \t]*(?:Upheld|Overturned)\b)")
+# The last word of "The remaining IMR eligible portion of the original request," misread beyond fix_phrases'
+# reach ("... of the original mngeers :"): the rest of the sentence is what the letter always prints.
+OCR_REMAINING_REQUEST = re.compile(r"(?<=\bThe remaining IMR eligible portion of the original\s)(?!request,)\S{3,10}(?: ?[,:;])?(?=\s)")
 OCR_QUOTE_BEFORE_MODIFIED_TAIL = re.compile(r"['‘’\"“”](?=The\s+(?:remaining\s+IMR\s+eligible|original\s+request\b))")
 # A comma, colon or semicolon OCR read for the full stop before a modified request's closing sentence
 # ("... was authorized by the Claims Administrator, The remaining IMR eligible portion of the original
@@ -638,7 +641,7 @@ OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")
 OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_VS = re.compile(r"(?<= )ys(?= )")  # ... nor "ys": "vs" misread ("rotator cuff repair ys debridement")
 OCR_STOP_AFTER_A = re.compile(r"(?<=\sa)\.(?=[a-z]{3})")
-OCR_DOSE_ME = re.compile(r"(?<=\d)m[ey]\b")
+OCR_DOSE_ME = re.compile(r"(?<=\d)(?:m[ey]|ing)\b")  # ... "550ing"
 OCR_STOP_BEFORE_PARENTHESIS = re.compile(r"(?<=[A-Z]{2})\.(?= \()")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.

@@ -256,6 +256,13 @@ DECISIONS = [
      ["a modified request's 'was the original request.' read by OCR as 'was.the original request.': put right"]),
     ("original request, Two refills of Ibuprofen 600mg #90'is: Upheld",
      "original request, Two refills of Ibuprofen 600mg #90 is: Upheld", []),
+    # the remaining portion's "request," misread (grey: the original request had been taken for the item)
+    ("by the Claims Administrator. The remaining IMR eligible portion of the original mngeers :\n"
+     "Acupuncture 12 sessions is: Upheld",
+     "by the Claims Administrator. The remaining IMR eligible portion of the original request,\n"
+     "Acupuncture 12 sessions is: Upheld",
+     ["a modified request's 'The remaining IMR eligible portion of the original request,' read by OCR with its "
+      "last word misread (1 time(s)): put right"]),
     # ... and what stays: a sentence that ends in a number, the original request's own sentence
     ("The request was dated 12/01/2016. 3 sessions were authorized.",
      "The request was dated 12/01/2016. 3 sessions were authorized.", []),
@@ -637,6 +644,7 @@ HEADINGS = [
      ["item 1 heading: 'Shoulder:' read by OCR, taken as 'Shoulder'"]),
     ("MR{ of Left lower extremity without contrast", {"description": "MRI of Left lower extremity without contrast"},
      ["item 1 heading: 'MR{' read by OCR, taken as 'MRI'"]),
+    ("Naproxen 550ing #60", {"description": "Naproxen 550mg #60"}, ["item 1 heading: '550ing' read by OCR, taken as '550mg'"]),
     ("Cyclobenzaprine 7.5my #60", {"description": "Cyclobenzaprine 7.5mg #60"},
      ["item 1 heading: '7.5my' read by OCR, taken as '7.5mg'"]),
     ("Ibuprofen 600mg #90 with 2'refill", {"description": "Ibuprofen 600mg #90 with 2 refill"},
