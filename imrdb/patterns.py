@@ -260,10 +260,10 @@ OCR_AGE_MARK = re.compile(r"(?<=\byear)[.,'’](?=old\b)|(?<=\byears)[.,'’](?=
 # The phrase as OCR may read every word of it ("a4 year old male", "a 24 yeat old male", "a 34-yedr-old male",
 # "a 60 year old mile", "39-yéar-old", "a4] your.old malé", "a 63- ~year-old male", "39- “yeur- -old male"):
 # a mark or letter glued before the age, a word of "y" and two to four letters for "year", one of "o" (or a
-# letter OCR reads for it: "60 year éld male", "24 year ald male") and "d" for "old", and the next word
-# (the sex, if one edit from a word for it).
+# letter OCR reads for it: "60 year éld male", "24 year ald male"; or lost: "63 year ld male") and "d" for
+# "old", and the next word (the sex, if one edit from a word for it).
 OCR_AGE_SEX_LOOSE = re.compile(
-    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}([oaeéó][^\W\d_1]{0,2}d)\b[\s,.'‘’\"“”-]{0,3}"
+    r"(?<![\w$!|§&])([A-Za-z$!|§&]?)(\d{1,3})[\s.,|\])~'‘’\"“”-]{0,4}(y[^\W\d_]{1,4})[\s.,'‘’\"“”-]{0,4}((?:[oaeéó][^\W\d_1]{0,2}|l)d)\b[\s,.'‘’\"“”-]{0,3}"
     r"([^\W\d_]{3,8})?",
     re.IGNORECASE,
 )
@@ -728,9 +728,10 @@ OCR_LINE_LABELS = (
     "The Final Determination was based on decisions for the disputed items/services set forth below:",
 )
 # ... after the marks a scan leaves before them, and with a capital OCR reads for another of its shape
-# ("GLINICAL CASE SUMMARY", "OLINICAL CASE SUMMARY"): the label's first letter or one of these.
+# ("GLINICAL CASE SUMMARY", "OLINICAL CASE SUMMARY", "@LINICAL CASE SUMMARY"): the label's first letter or
+# one of these.
 OCR_MARKS_BEFORE_LABEL = " \t|*\"'`~_^-.,:;»«“”‘’"
-OCR_FIRST_LETTER_READINGS = {"C": "go©€(", "S": "$5"}  # ... "$tate(s) of Licensure:"
+OCR_FIRST_LETTER_READINGS = {"C": "go©€(@", "S": "$5"}  # ... "$tate(s) of Licensure:"
 
 # Header labels, as imrdb.parse.find_ocr_labels looks for them in OCR'd text ("Date Assngned",
 # "Dateoflnjury", "UR Denlal Date", "Prlonty", "Qppli.cat'iion ... eceived:"), each by the field it labels.

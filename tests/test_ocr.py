@@ -87,6 +87,7 @@ CLEANED_LINES = [
     ("HOW. THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
     # ... its first capital read as another of its shape, or lost, after marks
     ("| * GLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
+    ("@LINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("\"  OLINICAL CASE SUMMARY", "CLINICAL CASE SUMMARY"),
     ("_ OW THE IMR FINAL DETERMINATION WAS MADE", "HOW THE IMR FINAL DETERMINATION WAS MADE"),
     ("'. $tate(s) of Licensure: California,North Carolina", "State(s) of Licensure: California,North Carolina"),
@@ -1023,6 +1024,9 @@ PATIENTS_READ_LOOSELY = [
     ("The injured worker is a 24 year ald male with a date of injury on 11-09-2016. The injured", 24, "male",
      ["patient age read by OCR as '24 year ald male': taken as 24",
       "patient sex read by OCR as '24 year ald male': taken as male"]),
+    ("The injured worker is a 63 year ld male who sustained an industrial injury on 11-30-2016. A", 63, "male",
+     ["patient age read by OCR as '63 year ld male': taken as 63",
+      "patient sex read by OCR as '63 year ld male': taken as male"]),
     ("The injured worker is a 5i year old female, who sustained an industrial injury on October 28,", 51, "female",
      ["patient age read from the summary taking OCR's '5i' as '51'",
       "patient sex read from the summary taking OCR's '5i' as '51'"]),
