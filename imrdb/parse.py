@@ -515,7 +515,7 @@ def _known_names_in(name: str, kind: str) -> list[str] | None:
     # York.California": a comma misread)
     words = [word for word in p.NAME_WORD_SEPARATOR.split(name)
              if sum(character.isalnum() for character in word) > 2 or word == "&"]
-    known = closest_name(" ".join(words), kind)
+    known = closest_name(" ".join(words), kind) or _name_with_a_word_garbled(name, kind)  # ... "Preventive PaeEne"
     if known is None:  # "lowa": a letter misread for one of a like shape ("l" for "I")
         read = correct_words(" ".join(words).lower(), name_words(kind))[0]
         known = next((known_name for known_name in known_names(kind) if known_name.lower() == read), None)

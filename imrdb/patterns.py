@@ -621,7 +621,7 @@ OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # ... nor a colon between two small words ("3 times : a week", "Bilateral: hearing aids"; not a modified
 # request's "day treatment: is"), a space after a capital's hyphen ("X- rays"), a full stop before a
 # quantity ("Naproxen 550mg.#60"), an apostrophe before a parenthesis ("Fanatrex'(unknown quantity)"),
-# "OTY" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not close (its ")"
+# "OTY" or "QTy" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not close (its ")"
 # lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" or "my"
 # for a dose's "mg" ("30.5/30/16me", "7.5my"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
 OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
@@ -636,7 +636,7 @@ OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued be
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
-OCR_QTY = re.compile(r"\bOTY(?=:)")
+OCR_QTY = re.compile(r"\b(?:OTY|QTy)(?=:)")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")
 OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
 OCR_VS = re.compile(r"(?<= )ys(?= )")  # ... nor "ys": "vs" misread ("rotator cuff repair ys debridement")

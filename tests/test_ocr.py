@@ -800,6 +800,8 @@ HEADINGS = [
      ["item 1 heading: \"Fanatrex'(unknown\" read by OCR, taken as 'Fanatrex (unknown'"]),
     ("NCV bilateral lower extremities OTY: 2", {"description": "NCV bilateral lower extremities QTY: 2"},
      ["item 1 heading: 'OTY:' read by OCR, taken as 'QTY:'"]),
+    ("NCV bilateral lower extremities QTy: 2", {"description": "NCV bilateral lower extremities QTY: 2"},
+     ["item 1 heading: 'QTy:' read by OCR, taken as 'QTY:'"]),
     ("Associated surgical service: Cold therapy unit", {"description": "Associated surgical service: Cold therapy unit"}, []),
     ("Decision 2.5mg x 3 (see notes)", {"description": "Decision 2.5mg x 3 (see notes)"}, []),
 ]
@@ -1144,6 +1146,8 @@ REVIEWERS = [
                   "Medicine, Occupational Medicine"]),
     (("Preventive PISHICING", "Occupational Medicine"), ("Texas",), ("Preventive Medicine", "Occupational Medicine"),
      ("Texas",), ["specialty read by OCR as 'Preventive PISHICING', taken as Preventive Medicine"]),
+    (("Preventive PaeEne",), ("Texas",), ("Preventive Medicine",), ("Texas",),
+     ["specialty read by OCR as 'Preventive PaeEne', taken as Preventive Medicine"]),
     (("'Gcvapationsl Medicine",), ("Texas",), ("'Gcvapationsl Medicine",), ("Texas",),
      ["specialty \"'Gcvapationsl Medicine\" is not a known name (misread by OCR?)"]),
     (("Physical Medicme & Rehabllitauon Pain Management",), ("California", "Arizona"),
