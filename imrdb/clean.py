@@ -131,12 +131,15 @@ def _has_other_ascii_space(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 LABEL_SIMILARITY = 85  # rapidfuzz ratio (0-100) from which a line's start is taken for a misread label
+DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
 LABEL_LOST = 0.85  # a line's start as short as this share of a label is compared with it
 CERTIFICATION_LABEL_LONGEST = 32  # characters: "Certification(s)/Specialty:" (27) misread a little longer
-RATIONALE_LIKE = 50  # rapidfuzz ratio from which a word no list knows after "Decision" is "rationale" ("satbineale": 74)
-CONCLUSION_LIKE = 75  # rapidfuzz ratio from which a rationale's wrapped last word is "necessary" misread ("hecessarys": 84)
-DECISION_LIKE = 60  # ... from which a word no list knows, where a heading's decision is, is a decision misread beyond that
-DECISION_SIMILARITY = 75  # ... and a heading's last word for a misread decision ("Uphe1d": 83, "Upfield": 77)
+# rapidfuzz ratios from which a word no list knows is taken for one misread beyond edit distance: after
+# "Decision", "rationale" ("satbineale": 74); a rationale's wrapped last word, "necessary" ("hecessarys": 84);
+# where a heading's decision is, the decision it is most like ("Overtinnent": 67)
+RATIONALE_LIKE = 50
+CONCLUSION_LIKE = 75
+DECISION_LIKE = 60
 
 
 def clean_ocr(text: str) -> tuple[str, list[str]]:
@@ -166,7 +169,7 @@ def clean_ocr(text: str) -> tuple[str, list[str]]:
     corrections: list[str] = []
     text = fix_phrases(text, corrections)
     text = "\n".join(fix_label(line) for line in text.split("\n"))
-    if "HOW THE IMR FINAL DETERMINATION WAS MADE" not in text:  # its title lost, the section starts as every letter's does
+    if "HOW THE IMR FINAL DETERMINATION WAS MADE" not in text:  # its title lost: the section starts as every one does
         text = p.OCR_HOW_FIRST_SENTENCE.sub("HOW THE IMR FINAL DETERMINATION WAS MADE\n", text, count=1)
     if "Certification(s)/Specialty:" not in text:
         text = p.OCR_UNLABELLED_CERTIFICATION.sub(lambda match: _certification_line(match, corrections), text, count=1)
@@ -220,8 +223,8 @@ def _certification_line(match, corrections: list[str]) -> str:
     with no colon, the line is left whole after it (the names are checked against the known ones)."""
     line = match["line"]
     colon = line.find(":", 0, CERTIFICATION_LABEL_LONGEST)
-    corrections.append("the line after the licensure read as the certifications, "
-                       + (f"its label read by OCR as {line[:colon + 1]!r}" if colon >= 0 else "its label not read by OCR"))
+    label = f"its label read by OCR as {line[:colon + 1]!r}" if colon >= 0 else "its label not read by OCR"
+    corrections.append(f"the line after the licensure read as the certifications, {label}")
     return f"{match['licensure']}Certification(s)/Specialty: {line[colon + 1:].lstrip() if colon >= 0 else line}"
 
 
@@ -245,13 +248,18 @@ def _garbled_conclusion(match, corrections: list[str]) -> str:
     return "medically necessary."
 
 
+def _misread_of(word: str, meant: str, least: float) -> bool:
+    """Whether an OCR'd word is no known word and at least `least` like the word `meant` (rapidfuzz ratio,
+    lower-case): that word misread beyond correction by edit distance ("hecessarys", "satbineale")."""
+    from imrdb.spelling import known_words
+
+    return word.lower() not in known_words() and fuzz.ratio(word.lower(), meant) >= least
+
+
 def _wrapped_conclusion(match, corrections: list[str]) -> str:
     """"medically necessary." for a rationale's last word misread on a line of its own ("hecessarys"):
     no known word, and like "necessary"."""
-    from imrdb.spelling import known_words
-
-    word = match["word"]
-    if word in known_words() or fuzz.ratio(word, "necessary") < CONCLUSION_LIKE:
+    if not _misread_of(match["word"], "necessary", CONCLUSION_LIKE):
         return match[0]
     corrections.append(f"a rationale's closing 'medically necessary.' read by OCR as "
                        f"{' '.join(match[0].split())!r}: put right")
@@ -264,8 +272,8 @@ def _original_word(match, corrections: list[str]) -> str:
 
     if match["word"] == "original" or match["word"] in known_words():
         return match[0]  # "was the first request": a sentence of the letter's own
-    corrections.append(f"a modified request's 'was the original request' read by OCR as {' '.join(match[0].split())!r}: "
-                       f"put right")
+    corrections.append(f"a modified request's 'was the original request' read by OCR as "
+                       f"{' '.join(match[0].split())!r}: put right")
     return f"was{match[1]}the{match[2]}original{match[4]}request"
 
 
@@ -281,12 +289,7 @@ def _original_sentence(match, corrections: list[str]) -> str:
 def _rationale_word(match) -> str:
     """"Decision rationale:" for a line's "Decision" and a word no list knows that is like "rationale"
     ("satbineale"); "Decision based on ...", a guideline's words, stays."""
-    from imrdb.spelling import known_words
-
-    word = match["word"].lower()
-    if word in known_words() or fuzz.ratio(word, "rationale") < RATIONALE_LIKE:
-        return match[0]
-    return "Decision rationale:"
+    return "Decision rationale:" if _misread_of(match["word"], "rationale", RATIONALE_LIKE) else match[0]
 
 
 def _rationale_label(match) -> str:
@@ -337,7 +340,8 @@ def fix_label(line: str) -> str:
             continue  # neither its first letter (or one OCR reads for it), nor (a stray mark before it) its second,
             # nor its second letter (the first lost: "OW THE IMR FINAL DETERMINATION WAS MADE"): not this label
         # a label read a few characters longer or shorter, or with a word lost ("The Final — was: based on ...")
-        for end in range(max(1, min(len(label) - 3, round(len(label) * LABEL_LOST))), min(len(line), len(label) + 3) + 1):
+        shortest = max(1, min(len(label) - 3, round(len(label) * LABEL_LOST)))
+        for end in range(shortest, min(len(line), len(label) + 3) + 1):
             score = fuzz.ratio(line[:end], label)
             if score > best_score:
                 best, best_score, best_end = label, score, end

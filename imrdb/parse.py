@@ -173,7 +173,8 @@ def read_ocr_case_number(flat: str, warn) -> str | None:
     number = f"CM{as_digits(match[1].replace(' ', ''))}-{as_digits(match[2].replace(' ', ''))}"
     read = " ".join(match[0].split())
     if " " in match[2]:  # seven digits with a space: one split off, or a speck for a digit and one lost
-        warn(f"case number read by OCR as {read!r}, a space in its digits, taken as {number}: check it against the file")
+        warn(f"case number read by OCR as {read!r}, a space in its digits, taken as {number}: "
+             "check it against the file")
     elif number != read.replace(" ", ""):
         warn(f"case number read by OCR as {read!r}, taken as {number}")
     return number
@@ -312,10 +313,9 @@ def date_in_its_place(letter: Letter, field: str, text: str, value: str, warn) -
     """A header date OCR read as no date ("Application Received: 42/09/2016", a 1 read as a 4) or as one
     after this year ("01/03/2617"), taken as the one date a single digit away (or a digit lost from a
     month or day of one: "2/30/2016") that falls between the dates before and after it in the order every
-    letter keeps (UR denial 11/22/2016, assignment
-    12/13/2016: 12/09/2016, not 02/09/2016); left out, with a warning, when it has not both of those
-    dates or more than one such date. Never the first or the last date of that order, which nothing
-    bounds on one side."""
+    letter keeps (UR denial 11/22/2016, assignment 12/13/2016: 12/09/2016, not 02/09/2016); left out, with
+    a warning, when it has not both of those dates or more than one such date. Never the first or the last
+    date of that order, which nothing bounds on one side."""
     at = DATE_ORDER.index(field)
     before = getattr(letter, DATE_ORDER[at - 1]) if at > 0 else None
     after = getattr(letter, DATE_ORDER[at + 1]) if at + 1 < len(DATE_ORDER) else None
@@ -325,20 +325,21 @@ def date_in_its_place(letter: Letter, field: str, text: str, value: str, warn) -
         readings = [value[:place] + digit + value[place + 1:] for place in range(len(value)) if value[place].isdigit()
                     for digit in "0123456789"]
         # ... or a digit lost from a month or day read with one ("2/30/2016": 12/30/2016)
-        readings += [f"{month[:at]}{digit}{month[at:]}/{day}/{year}" for digit in "0123456789" for at in (0, 1)
-                     if len(month) == 1]
-        readings += [f"{month}/{day[:at]}{digit}{day[at:]}/{year}" for digit in "0123456789" for at in (0, 1)
-                     if len(day) == 1]
+        readings += [f"{month[:place]}{digit}{month[place:]}/{day}/{year}" for digit in "0123456789"
+                     for place in (0, 1) if len(month) == 1]
+        readings += [f"{month}/{day[:place]}{digit}{day[place:]}/{year}" for digit in "0123456789"
+                     for place in (0, 1) if len(day) == 1]
         for reading in readings:
             date = parse_date(reading)
             if date and before <= date <= after:
                 found.add(date)
+    read = f"{field} read by OCR as {text!r}, which is no date a letter can have"
     if len(found) == 1:
         setattr(letter, field, found.pop())
-        warn(f"{field} read by OCR as {text!r}, which is no date a letter can have: taken as {getattr(letter, field)}, the one date "
-             f"a digit away between {DATE_ORDER[at - 1]} and {DATE_ORDER[at + 1]}")
+        warn(f"{read}: taken as {getattr(letter, field)}, the one date a digit away between {DATE_ORDER[at - 1]} "
+             f"and {DATE_ORDER[at + 1]}")
     else:
-        warn(f"{field} read by OCR as {text!r}, which is no date a letter can have: left out")
+        warn(f"{read}: left out")
 
 
 def _in_date_order(letter: Letter) -> bool:
@@ -452,10 +453,14 @@ def _name_with_a_word_garbled(name: str, kind: str) -> str | None:
     if len(words) < 2 or len(garbled) != 1:
         return None
     at = garbled[0]
-    found = [known_name for known_name in known_names(kind) if len(known_name.split()) == len(words)
-             and abs(len(known_name.split()[at]) - len(words[at].strip(p.OCR_WORD_MARKS))) <= NAME_GARBLED_LETTERS
-             and all(index == at or Levenshtein.distance(word.lower(), theirs.lower()) <= (len(theirs) >= 5)
-                     for index, (word, theirs) in enumerate(zip(words, known_name.split())))]
+    letters = len(words[at].strip(p.OCR_WORD_MARKS))
+    found = []
+    for known_name in known_names(kind):
+        theirs = known_name.split()
+        if (len(theirs) == len(words) and abs(len(theirs[at]) - letters) <= NAME_GARBLED_LETTERS
+                and all(index == at or Levenshtein.distance(word.lower(), their.lower()) <= (len(their) >= 5)
+                        for index, (word, their) in enumerate(zip(words, theirs)))):
+            found.append(known_name)
     return found[0] if len(found) == 1 else None
 
 
@@ -468,7 +473,8 @@ def _begins_alike(read: str, name: str) -> bool:
     read_words, words = read.split(), name.split()
     if len(read_words) != len(words):
         return True
-    return all(mine[:1].lower() == theirs[:1].lower() or theirs[:1].lower() in p.OCR_CONFUSIONS.get(mine[:1].lower(), ())
+    return all(mine[:1].lower() == theirs[:1].lower()
+               or theirs[:1].lower() in p.OCR_CONFUSIONS.get(mine[:1].lower(), ())
                or mine[:1].lower() == theirs[1:2].lower()  # its first letter lost or split off: "New Y ork"
                or not mine[:1].isalpha() for mine, theirs in zip(read_words, words))
 
@@ -790,7 +796,8 @@ _OCR_HEADING_MARKS_FIXES = ((p.OCR_SLASH_SPACE, "/"), (p.OCR_DOSE_ONE, "1"),
                             (p.OCR_APOSTROPHE_FOR_SPACE, " "),
                             (p.OCR_BANG_FOR_ONE, "1"), (p.OCR_BANG_AFTER_WORD, ""),
                             (p.OCR_SPACE_IN_PARENTHESES, ""), (p.OCR_STOP_AFTER_DIGIT, " "),
-                            (p.OCR_MARK_AFTER_COMMA, " "), (p.OCR_LONE_COLON, ""), (p.OCR_GLUED_COLON, " "), (p.OCR_LONE_LETTER, ""),
+                            (p.OCR_MARK_AFTER_COMMA, " "), (p.OCR_LONE_COLON, ""), (p.OCR_GLUED_COLON, " "),
+                            (p.OCR_LONE_LETTER, ""),
                             (p.OCR_LABEL_WITHOUT_COLON, "Associated surgical service:"),
                             (p.OCR_SECOND_COLON, lambda match: "" if ":" in match.string[:match.start()] else ":"),
                             (p.OCR_DOUBLE_PARENTHESIS, ""), (p.OCR_SPACE_AFTER_HYPHEN, ""),
@@ -864,9 +871,10 @@ def read_items(issues: str, path: str | None = None, fix_heading=None,
         from imrdb.spelling import known_words
 
         known = known_words()
-        decisions = sorted(decisions + [(match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
-                                        if match.end() not in found and not any(
-                                            len(word) > 2 and word.lower() in known for word in (match["word"] or "").split())])
+        decisions = sorted(decisions + [
+            (match.start(), match.end(), "") for match in p.OCR_UNREAD_DECISION.finditer(body)
+            if match.end() not in found
+            and not any(len(word) > 2 and word.lower() in known for word in (match["word"] or "").split())])
         # one whose decision was not read right after another item's decision, with no label of that item
         # between, is a speck's line ("...without contrast: Upheld\n\npayin:\nClaims Administrator guideline:")
         decisions = [decision for index, decision in enumerate(decisions)

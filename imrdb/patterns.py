@@ -621,28 +621,30 @@ OCR_MARK_AFTER_COMMA = re.compile(r"(?<=\S,)[.'’`](?=[A-Za-z])")
 # ... nor a colon between two small words ("3 times : a week", "Bilateral: hearing aids"; not a modified
 # request's "day treatment: is"), a space after a capital's hyphen ("X- rays"), a full stop before a
 # quantity ("Naproxen 550mg.#60"), an apostrophe before a parenthesis ("Fanatrex'(unknown quantity)"),
-# "OTY" or "QTy" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not close (its ")"
-# lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times a.week"), "me" or "my"
-# for a dose's "mg" ("30.5/30/16me", "7.5my"), a full stop between an abbreviation and its parenthesis ("NCV. (nerve").
+# "OTY" or "QTy" ("QTY: 2" misread), "((" ("EMG ((electromyography)/NCV"), a parenthesis it does not
+# close (its ")" lost: "Dicopanol (unknown quantity"), a full stop after "a" before a word ("3 times
+# a.week"), "me", "my" or "ing" for a dose's "mg" ("30.5/30/16me", "7.5my", "550ing"), a full stop between
+# an abbreviation and its parenthesis ("NCV. (nerve").
 OCR_LONE_COLON = re.compile(r"(?<=[a-z]) ?:(?= (?!is\b|are\b)[a-z])")
-# ... nor a second label's colon ("Associated surgical service: Shoulder: Brace"): one before a capital word
-# after the heading's own colon.
-OCR_SECOND_COLON = re.compile(r"(?<=[a-z]):(?= [A-Z])")
-# ... and a heading's own label keeps its colon ("Associated surgical service Shoulder Brace": its colon lost)
-OCR_LABEL_WITHOUT_COLON = re.compile(r"^Associated surgical service(?= [A-Z])")
-# ... nor a lone small letter between two words ("without o contrast"; not "a", nor "x" of "2 x 6")
-OCR_LONE_LETTER = re.compile(r"(?<=[a-z]{3}) [b-wyz](?= [a-z]{3})")
-OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")  # ... nor one glued between two words ("Hot/cold:therapy wrap")
 OCR_SPACE_AFTER_HYPHEN = re.compile(r"(?<=\b[A-Z]-) (?=[a-z]{3})")
 OCR_STOP_BEFORE_QUANTITY = re.compile(r"(?<=[\w%])\.(?=#\d)")
 OCR_APOSTROPHE_BEFORE_PARENTHESIS = re.compile(r"(?<=[a-z])['’](?=\()")
 OCR_QTY = re.compile(r"\b(?:OTY|QTy)(?=:)")
 OCR_DOUBLE_PARENTHESIS = re.compile(r"\((?=\()")
 OCR_UNCLOSED_PARENTHESIS = re.compile(r"\(([^()]*[\w%])$")
-OCR_VS = re.compile(r"(?<= )ys(?= )")  # ... nor "ys": "vs" misread ("rotator cuff repair ys debridement")
 OCR_STOP_AFTER_A = re.compile(r"(?<=\sa)\.(?=[a-z]{3})")
-OCR_DOSE_ME = re.compile(r"(?<=\d)(?:m[ey]|ing)\b")  # ... "550ing"
+OCR_DOSE_ME = re.compile(r"(?<=\d)(?:m[ey]|ing)\b")
 OCR_STOP_BEFORE_PARENTHESIS = re.compile(r"(?<=[A-Z]{2})\.(?= \()")
+# ... nor a colon glued between two words ("Hot/cold:therapy wrap"), nor a second label's colon ("Associated
+# surgical service: Shoulder: Brace": one before a capital word after the heading's own colon); and the
+# heading's own label keeps its colon ("Associated surgical service Shoulder Brace": its colon lost)
+OCR_GLUED_COLON = re.compile(r"(?<=[a-z]):(?=[a-z]{3})")
+OCR_SECOND_COLON = re.compile(r"(?<=[a-z]):(?= [A-Z])")
+OCR_LABEL_WITHOUT_COLON = re.compile(r"^Associated surgical service(?= [A-Z])")
+# ... nor a lone small letter between two words ("without o contrast"; not "a", nor "x" of "2 x 6"), nor
+# "ys": "vs" misread ("rotator cuff repair ys debridement")
+OCR_LONE_LETTER = re.compile(r"(?<=[a-z]{3}) [b-wyz](?= [a-z]{3})")
+OCR_VS = re.compile(r"(?<= )ys(?= )")
 # A modified request's closing "The original request, <item> is: Upheld" with its comma lost (fax):
 # no full stop and a space between it and the decision that ends its line.
 OCR_ORIGINAL_REQUEST_NO_COMMA = re.compile(

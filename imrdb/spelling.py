@@ -219,14 +219,13 @@ class Copies:
             else:
                 self.words[-1] += word
         self.keys = [_copy_key(word) for word in self.words]
-        self.capitals: dict[int, set[str]] = defaultdict(set)  # the abbreviations the letter reads, by length
-        for word in self.words:
-            for abbreviation in p.OCR_ABBREVIATION.findall(word):
-                self.capitals[len(abbreviation)].add(abbreviation)
         self.at: dict[str, list[int]] = defaultdict(list)
-        for index, key in enumerate(self.keys):
+        self.capitals: dict[int, set[str]] = defaultdict(set)  # the abbreviations the letter reads, by length
+        for index, (word, key) in enumerate(zip(self.words, self.keys)):
             if key:
                 self.at[key].append(index)
+            for abbreviation in p.OCR_ABBREVIATION.findall(word):
+                self.capitals[len(abbreviation)].add(abbreviation)
 
     def agree(self, heading: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
         """`heading` with each word its copies put right put right; the (read, taken) pairs; and the
